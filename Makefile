@@ -1,0 +1,38 @@
+# goplenoptic — run `make setup` once (or let the targets below do it).
+SHELL := /bin/bash
+ROOT := $(abspath .)
+export GOFLAGS := -buildvcs=false
+export GOPLENOPTIC_ROOT := $(ROOT)
+export GOPLENOPTIC_DATA ?= $(ROOT)/.local/data
+export PJRT_PLUGIN_LIBRARY_PATH ?= $(ROOT)/.local/pjrt
+export GOMLX_NO_AUTO_INSTALL := 1
+export JUPYTER_DATA_DIR := $(ROOT)/.local/jupyter
+GO_TEST_FLAGS ?= -count=1 -timeout 25m
+
+.PHONY: setup test test-go test-purego bench reference notebooks docs clean
+
+## setup: everything a fresh machine needs, project-local and idempotent.
+setup:
+	bash kernel/setup.sh
+
+## test: the whole test suite (installs what it needs first).
+test: setup
+	go vet ./...
+	go test $(GO_TEST_FLAGS) -v ./... 2>&1 | tee .local/test.log | grep -E '^(=== RUN|--- FAIL|FAIL|ok|PASS|panic|goplenoptic backend)|backend' ; test $${PIPESTATUS[0]} -eq 0
+	@grep -E '^--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed\n", c["PASS:"]+0, c["FAIL:"]+0}'
+
+## bench: Go benchmarks on XLA CPU and pure Go.
+bench: setup
+	go test -run '^$$' -bench . -benchtime 20x ./plenoptic/...
+
+## reference: regenerate testdata/reference with the real plenoptic 1.1.0 (needs torch; not part of test).
+reference: setup
+	bash testdata/reference/setup_venv.sh
+	.venv-ref/bin/python testdata/reference/make_reference.py
+
+## notebooks: execute the tutorial notebook headless.
+notebooks: setup
+	@echo "notebook execution arrives with issue 6"
+
+clean:
+	rm -rf .venv .venv-ref .bin .local

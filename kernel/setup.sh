@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# One set-up script for a fresh machine, used by `make setup` and by
+# docker/Dockerfile. Idempotent and project-local: everything lands under the
+# repository (.venv, .bin, .local); nothing is installed globally.
+#
+#   .venv/               Python venv: jupyter-core, jupyter-client, nbclient, nbconvert
+#   .bin/                gonb (built from go.mod), goimports, gopls
+#   .local/pjrt/         pjrt_c_api_cpu_plugin.so (from the xla-cpu-pjrt wheel);
+#                        pjrt_c_api_cuda_plugin.so where an NVIDIA GPU is present
+#   .local/data/         einstein.pgm, curie.pgm (from the plenoptic 1.1.0 wheel, sha256 checked)
+#   .local/jupyter/      JUPYTER_DATA_DIR with the gonb kernel spec
+#   .local/cache/        downloaded wheels
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+LOCAL="$ROOT/.local"
+mkdir -p "$LOCAL"/{pjrt,data,jupyter,cache} "$ROOT/.bin"
+PY="${PYTHON:-python3}"
+say() { printf '[setup] %s\n' "$*"; }
+
+# Pinned versions (change here only).
+XLA_CPU_WHEEL="xla-cpu-pjrt==0.0.1"
+PLENOPTIC_WHEEL="plenoptic==1.1.0"
+GOPLS_VERSION="v0.20.0"
+GOIMPORTS_VERSION="v0.36.0"
+EINSTEIN_SHA=04fdfaa3c70b8de1447e490df28b31084dce6720daca769399629d2214fe9ffb
+CURIE_SHA=9c1966040be52db0b7a48d55d212277689900c1eed35e11becc51957aa15744a
+
+# 1. Python venv for headless notebook execution.
+if [ ! -x .venv/bin/jupyter-nbconvert ] || ! cmp -s kernel/requirements.txt .venv/.requirements; then
+  say "creating .venv (jupyter, nbclient, nbconvert)"
+  "$PY" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r kernel/requirements.txt
+  cp kernel/requirements.txt .venv/.requirements
+else
+  say ".venv up to date"
+fi
+
+# 2. Go tools: GoNB at the version go.mod pins, goimports and gopls.
+export GOBIN="$ROOT/.bin" GOFLAGS="${GOFLAGS:--buildvcs=false}"
+if [ ! -x .bin/gonb ] || [ go.mod -nt .bin/gonb ]; then
+  say "building gonb from go.mod"
+  go install github.com/janpfeifer/gonb
+fi
+[ -x .bin/goimports ] || { say "installing goimports $GOIMPORTS_VERSION"; go install "golang.org/x/tools/cmd/goimports@$GOIMPORTS_VERSION"; }
+[ -x .bin/gopls ] || { say "installing gopls $GOPLS_VERSION"; go install "golang.org/x/tools/gopls@$GOPLS_VERSION"; }
+
+# 3. PJRT CPU plugin from its PyPI wheel.
+if [ ! -s "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so" ]; then
+  say "fetching the PJRT CPU plugin ($XLA_CPU_WHEEL)"
+  .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$LOCAL/cache" "$XLA_CPU_WHEEL"
+  whl=$(ls "$LOCAL"/cache/xla_cpu_pjrt-*.whl | head -n1)
+  .venv/bin/python - "$whl" "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so" <<'PYEOF'
+import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so") as src, open(sys.argv[2] + ".tmp", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PYEOF
+  mv "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so.tmp" "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so"
+else
+  say "PJRT CPU plugin present"
+fi
+
+# 3b. CUDA plugin, only where an NVIDIA GPU is present.
+if [ -e /dev/nvidia0 ] && [ ! -e "$LOCAL/pjrt/pjrt_c_api_cuda_plugin.so" ]; then
+  say "NVIDIA GPU found: installing jax-cuda13-pjrt into .local/cuda"
+  .venv/bin/pip install -q --disable-pip-version-check --target "$LOCAL/cuda" "jax-cuda13-pjrt"
+  so=$(find "$LOCAL/cuda" -name xla_cuda_plugin.so | head -n1)
+  [ -n "$so" ] && ln -sf "$so" "$LOCAL/pjrt/pjrt_c_api_cuda_plugin.so"
+fi
+
+# 4. Images from the plenoptic 1.1.0 wheel, sha256 checked.
+check_sha() { echo "$2  $1" | sha256sum -c --status; }
+if ! check_sha "$LOCAL/data/einstein.pgm" "$EINSTEIN_SHA" 2>/dev/null || ! check_sha "$LOCAL/data/curie.pgm" "$CURIE_SHA" 2>/dev/null; then
+  say "extracting einstein.pgm and curie.pgm from $PLENOPTIC_WHEEL"
+  .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$LOCAL/cache" "$PLENOPTIC_WHEEL"
+  whl=$(ls "$LOCAL"/cache/plenoptic-1.1.0-*.whl | head -n1)
+  .venv/bin/python - "$whl" "$LOCAL/data" <<'PYEOF'
+import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in ("einstein.pgm", "curie.pgm"):
+        with open(os.path.join(sys.argv[2], name), "wb") as f:
+            f.write(z.read("plenoptic/data/" + name))
+PYEOF
+  check_sha "$LOCAL/data/einstein.pgm" "$EINSTEIN_SHA" || { echo "einstein.pgm sha256 mismatch" >&2; exit 1; }
+  check_sha "$LOCAL/data/curie.pgm" "$CURIE_SHA" || { echo "curie.pgm sha256 mismatch" >&2; exit 1; }
+else
+  say "images present, sha256 ok"
+fi
+
+# 5. The gonb kernel spec, in the project's own JUPYTER_DATA_DIR.
+go run ./kernel/cmd/gonbkernel install --root "$ROOT"
+say "done"

@@ -1,0 +1,318 @@
+package filters
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/goplenoptic/goplenoptic/plenoptic/internal/backendtest"
+)
+
+// hostPadIndex maps a padded coordinate p (0..n+before+after-1) to the source
+// index in [0, n), or -1 for a zero, following torch's F.pad modes.
+func hostPadIndex(p, n, before int, m PadMode) int {
+	i := p - before
+	if i >= 0 && i < n {
+		return i
+	}
+	switch m {
+	case Circular:
+		return ((i % n) + n) % n
+	case Reflect:
+		if i < 0 {
+			return -i
+		}
+		return 2*(n-1) - i
+	case Replicate:
+		if i < 0 {
+			return 0
+		}
+		return n - 1
+	}
+	return -1
+}
+
+// hostSame2D is the reference: pad as torch, then a valid correlation.
+func hostSame2D(x []float64, h, w int, k Kernel, m PadMode) []float64 {
+	bh, _ := SamePad(k.H)
+	bw, _ := SamePad(k.W)
+	out := make([]float64, h*w)
+	for i := range h {
+		for j := range w {
+			s := 0.0
+			for u := range k.H {
+				si := hostPadIndex(i+u, h, bh, m)
+				if si < 0 {
+					continue
+				}
+				for v := range k.W {
+					sj := hostPadIndex(j+v, w, bw, m)
+					if sj < 0 {
+						continue
+					}
+					s += k.At(u, v) * x[si*w+sj]
+				}
+			}
+			out[i*w+j] = s
+		}
+	}
+	return out
+}
+
+func randSlice(r *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = r.Float64()
+	}
+	return x
+}
+
+func toF32(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+func testKernels(t *testing.T) map[string]Kernel {
+	r := rand.New(rand.NewPCG(1, 2))
+	g31, _ := CircularGaussian2D(31, 31, 3)
+	g4, _ := CircularGaussian2D(4, 4, 1)
+	g32, _ := CircularGaussian2D(3, 2, 1)
+	c, _ := CircularGaussian2D(7, 7, 1)
+	s, _ := CircularGaussian2D(7, 7, 2.5)
+	dog, err := SumOf([]float64{1.25, -1.25}, []Kernel{c, s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := NewKernel(5, 4, randSlice(r, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := NewKernel(1, 1, []float64{0.7})
+	return map[string]Kernel{"gauss31": g31, "gauss4x4": g4, "gauss3x2": g32, "dog7": dog, "random5x4": full, "1x1": one}
+}
+
+// TestDepthwiseMatchesReference compares the convolution block with the host
+// reference for every pad mode and several kernels, odd and even, on both
+// backends.
+func TestDepthwiseMatchesReference(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, b backends.Backend) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for name, k := range testKernels(t) {
+			for _, m := range []PadMode{Circular, Reflect, Replicate, Constant} {
+				h, w := 37, 40
+				if name == "gauss31" && m == Reflect {
+					h, w = 33, 34 // reflect needs the image longer than the pad
+				}
+				x := randSlice(r, 2*h*w)
+				got, err := eagerDepthwise(b, x, []int{2, 1, h, w}, []Kernel{k}, m)
+				if err != nil {
+					t.Fatalf("%s %s: %v", name, m, err)
+				}
+				for bi := range 2 {
+					want := hostSame2D(x[bi*h*w:(bi+1)*h*w], h, w, k, m)
+					if d := maxAbsDiff(got[bi*h*w:(bi+1)*h*w], want); d > 2e-6 {
+						t.Errorf("%s %s batch %d: max |diff| = %g", name, m, bi, d)
+					}
+				}
+			}
+		}
+	})
+}
+
+func eagerDepthwise(b backends.Backend, x []float64, dims []int, ks []Kernel, m PadMode) ([]float64, error) {
+	in := tensors.FromFlatDataAndDimensions(toF32(x), dims...)
+	var out *tensors.Tensor
+	err := catch(func() {
+		out = MustExecOnce(b, func(x *Node) *Node { return Depthwise(x, ks, m) }, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	f := tensors.MustCopyFlatData[float32](out)
+	res := make([]float64, len(f))
+	for i, v := range f {
+		res[i] = float64(v)
+	}
+	return res, nil
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	d := 0.0
+	for i := range a {
+		d = max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
+}
+
+// TestGradientIsAdjoint checks the gradient of ⟨w, K x⟩ against finite
+// differences of the host reference (exact for a linear map), in float64.
+func TestGradientIsAdjoint(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, b backends.Backend) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for name, k := range testKernels(t) {
+			if k.H > 8 {
+				continue
+			}
+			for _, m := range []PadMode{Circular, Reflect, Replicate, Constant} {
+				h, w := 9, 10
+				x, wt := randSlice(r, h*w), randSlice(r, h*w)
+				exec := MustNewExec(b, func(x, wt *Node) *Node {
+					y := Depthwise(x, []Kernel{k}, m)
+					return Gradient(ReduceAllSum(Mul(y, wt)), x)[0]
+				})
+				grad := tensors.MustCopyFlatData[float64](exec.MustExec1(
+					tensors.FromFlatDataAndDimensions(x, 1, 1, h, w), tensors.FromFlatDataAndDimensions(wt, 1, 1, h, w)))
+				f := func(x []float64) float64 {
+					y := hostSame2D(x, h, w, k, m)
+					s := 0.0
+					for i := range y {
+						s += y[i] * wt[i]
+					}
+					return s
+				}
+				for i := range x {
+					xp, xm := append([]float64(nil), x...), append([]float64(nil), x...)
+					xp[i] += 1e-3
+					xm[i] -= 1e-3
+					fd := (f(xp) - f(xm)) / 2e-3
+					if math.Abs(fd-grad[i]) > 1e-9 {
+						t.Fatalf("%s %s pixel %d: gradient %.12g, finite difference %.12g", name, m, i, grad[i], fd)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSecondOrder checks that the gradient of the gradient works (needed for
+// Fisher products): for L = ½‖Kx‖², ∇L = KᵀKx and ∇⟨∇L, v⟩ = KᵀKv.
+func TestSecondOrder(t *testing.T) {
+	k := testKernels(t)["dog7"]
+	backendtest.ForEach(t, func(t *testing.T, b backends.Backend) {
+		r := rand.New(rand.NewPCG(7, 8))
+		h, w := 12, 11
+		x, v := randSlice(r, h*w), randSlice(r, h*w)
+		for _, m := range []PadMode{Circular, Reflect} {
+			exec := MustNewExec(b, func(x, v *Node) *Node {
+				y := Depthwise(x, []Kernel{k}, m)
+				g := Gradient(MulScalar(ReduceAllSum(Square(y)), 0.5), x)[0]
+				return Gradient(ReduceAllSum(Mul(g, v)), x)[0]
+			})
+			got := tensors.MustCopyFlatData[float64](exec.MustExec1(
+				tensors.FromFlatDataAndDimensions(x, 1, 1, h, w), tensors.FromFlatDataAndDimensions(v, 1, 1, h, w)))
+			// KᵀK v by finite differences of the host map: column i of Kᵀ(Kv).
+			kv := hostSame2D(v, h, w, k, m)
+			for i := range x {
+				e := make([]float64, h*w)
+				e[i] = 1
+				ke := hostSame2D(e, h, w, k, m)
+				want := 0.0
+				for j := range ke {
+					want += ke[j] * kv[j]
+				}
+				if math.Abs(want-got[i]) > 1e-9 {
+					t.Fatalf("%s pixel %d: Hessian-vector %.12g, want %.12g", m, i, got[i], want)
+				}
+			}
+		}
+	})
+}
+
+// TestConvModelLossGradientAgreesAcrossBackends runs the loss and gradient of
+// a 31×31 circular Gaussian model on a 256×256 image on XLA CPU and on pure
+// Go: the two must agree to 1e-5.
+func TestConvModelLossGradientAgreesAcrossBackends(t *testing.T) {
+	k, _ := CircularGaussian2D(31, 31, 3)
+	r := rand.New(rand.NewPCG(9, 10))
+	imgData, targetData := toF32(randSlice(r, 256*256)), toF32(randSlice(r, 256*256))
+	results := map[string][]float32{}
+	losses := map[string]float32{}
+	for _, name := range backendtest.Names {
+		b := backendtest.Get(t, name)
+		// A tensor belongs to one backend: make fresh ones for each.
+		img := tensors.FromFlatDataAndDimensions(imgData, 1, 1, 256, 256)
+		target := tensors.FromFlatDataAndDimensions(targetData, 1, 1, 256, 256)
+		loss, grad := lossAndGradient(b, k)(img, target)
+		results[name] = tensors.MustCopyFlatData[float32](grad)
+		losses[name] = loss.Value().(float32)
+	}
+	a, g := results[backendtest.Names[0]], results[backendtest.Names[1]]
+	d := 0.0
+	scale := 0.0
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i]-g[i])))
+		scale = max(scale, math.Abs(float64(a[i])))
+	}
+	t.Logf("loss xla=%.8g go=%.8g; gradient max |diff| = %.3g (max |grad| = %.3g)", losses[backendtest.Names[0]], losses[backendtest.Names[1]], d, scale)
+	if math.Abs(float64(losses[backendtest.Names[0]]-losses[backendtest.Names[1]])) > 1e-5 {
+		t.Errorf("losses differ: %v", losses)
+	}
+	if d > 1e-5*scale {
+		t.Errorf("gradients differ by %g (relative %g)", d, d/scale)
+	}
+}
+
+// lossAndGradient returns the MSE loss of a circular conv model and its
+// gradient, compiled for b.
+func lossAndGradient(b backends.Backend, k Kernel) func(img, target *tensors.Tensor) (*tensors.Tensor, *tensors.Tensor) {
+	exec := MustNewExec(b, func(x, target *Node) (*Node, *Node) {
+		y := Depthwise(x, []Kernel{k}, Circular)
+		loss := ReduceAllMean(Square(Sub(y, target)))
+		return loss, Gradient(loss, x)[0]
+	})
+	return func(img, target *tensors.Tensor) (*tensors.Tensor, *tensors.Tensor) {
+		return exec.MustExec2(img, target)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	k, _ := CircularGaussian2D(31, 31, 3)
+	cases := []struct {
+		dims  []int
+		dtype dtypes.DType
+		mode  PadMode
+		want  string
+	}{
+		{[]int{256, 256}, dtypes.Float32, Circular, "must be 4-D"},
+		{[]int{1, 1, 256, 256}, dtypes.Int32, Circular, "must be a float tensor"},
+		{[]int{1, 1, 10, 256}, dtypes.Float32, Reflect, "reflect padding of 15/15"},
+		{[]int{1, 1, 256, 256}, dtypes.Float32, PadMode("wrap"), "unknown pad mode"},
+	}
+	for _, c := range cases {
+		err := CheckDepthwise(c.dims, c.dtype, []Kernel{k}, c.mode)
+		if err == nil || !contains(err.Error(), c.want) {
+			t.Errorf("%v %s %s: error %v, want it to mention %q", c.dims, c.dtype, c.mode, err, c.want)
+		}
+	}
+	if _, err := CircularGaussian2D(31, 31, 0); err == nil {
+		t.Error("std 0 accepted")
+	}
+	if _, err := ParsePadMode("wrap"); err == nil {
+		t.Error("pad mode wrap accepted")
+	}
+	if _, err := NewKernel(2, 2, []float64{1, 2, 3}); err == nil {
+		t.Error("short kernel accepted")
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// catch runs f and returns a panic as an error.
+func catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	f()
+	return nil
+}
