@@ -30,9 +30,17 @@ reference: setup
 	bash testdata/reference/setup_venv.sh
 	.venv-ref/bin/python testdata/reference/make_reference.py
 
-## notebooks: execute the tutorial notebook headless.
+NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
+CELL_TIMEOUT ?= 1800
+
+## notebooks: execute the notebooks headless (outputs in docs/notebooks/), then build the docs.
 notebooks: setup
-	@echo "notebook execution arrives with issue 6"
+	.venv/bin/python kernel/execute.py --timeout $(CELL_TIMEOUT) --out docs/notebooks $(NOTEBOOKS)
+	$(MAKE) docs
+
+## docs: HTML pages (docs/*.html, docs/index.html) from the executed notebooks.
+docs:
+	.venv/bin/python kernel/build_docs.py docs $(addprefix docs/notebooks/,$(notdir $(NOTEBOOKS)))
 
 clean:
 	rm -rf .venv .venv-ref .bin .local

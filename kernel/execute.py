@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Execute notebooks headless on the project's gonb kernel.
+
+Usage: execute.py [--timeout SECONDS] [--out DIR] NOTEBOOK...
+
+Each notebook runs top to bottom through nbclient with a per-cell timeout and
+is written, with its outputs, to DIR (default: next to the input, as
+NAME.executed.ipynb... unless --out is given). A cell that fails (an error
+output, or a timeout) stops the run: the cell's source and error are printed
+and the exit status is 1.
+"""
+import argparse
+import os
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+
+def error_outputs(nb):
+    """Yield (index, cell, output) for every error output in nb."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                yield i, cell, out
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr" and "panic:" in out.get("text", ""):
+                yield i, cell, out
+
+
+def run(path, out_path, timeout):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="gonb",
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+        allow_errors=False,
+    )
+    start = time.time()
+    failed = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as e:
+        failed = e
+    nbformat.write(nb, out_path)
+    elapsed = time.time() - start
+    problems = list(error_outputs(nb))
+    if failed is not None or problems:
+        print(f"FAILED {path} after {elapsed:.0f}s (partial output in {out_path})", file=sys.stderr)
+        if failed is not None:
+            print(str(failed)[-6000:], file=sys.stderr)
+        for i, cell, out in problems:
+            text = out.get("text") or "\n".join(out.get("traceback", [])) or out.get("evalue", "")
+            print(f"--- cell {i} ---\n{cell.source}\n--- error ---\n{text[-4000:]}", file=sys.stderr)
+        return False
+    print(f"executed {path} -> {out_path} in {elapsed:.0f}s")
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--timeout", type=int, default=1200, help="per-cell timeout in seconds")
+    ap.add_argument("--out", default=None, help="folder for executed notebooks")
+    ap.add_argument("notebooks", nargs="+")
+    args = ap.parse_args()
+    ok = True
+    for path in args.notebooks:
+        base = os.path.basename(path)
+        out_dir = args.out or os.path.dirname(os.path.abspath(path))
+        os.makedirs(out_dir, exist_ok=True)
+        out_path = os.path.join(out_dir, base if args.out else base.replace(".ipynb", ".executed.ipynb"))
+        ok = run(path, out_path, args.timeout) and ok
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
