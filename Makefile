@@ -18,8 +18,8 @@ setup:
 ## test: the whole test suite (installs what it needs first).
 test: setup
 	go vet ./...
-	go test $(GO_TEST_FLAGS) -v ./... 2>&1 | tee .local/test.log | grep -E '^(=== RUN|--- FAIL|FAIL|ok|PASS|panic|goplenoptic backend)|backend' ; test $${PIPESTATUS[0]} -eq 0
-	@grep -E '^--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed\n", c["PASS:"]+0, c["FAIL:"]+0}'
+	set -o pipefail; go test $(GO_TEST_FLAGS) -v ./... 2>&1 | tee .local/test.log
+	@grep -E '^ *--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed, %d skipped\n", c["PASS:"]+0, c["FAIL:"]+0, c["SKIP:"]+0}'
 
 ## bench: Go benchmarks on XLA CPU and pure Go.
 bench: setup
