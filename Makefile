@@ -16,7 +16,8 @@ setup:
 	bash kernel/setup.sh
 
 ## test: the whole test suite (installs what it needs first).
-test: setup
+test:
+	bash kernel/setup.sh --test
 	go vet ./...
 	set -o pipefail; go test $(GO_TEST_FLAGS) -v ./... 2>&1 | tee .local/test.log
 	@grep -E '^ *--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed, %d skipped\n", c["PASS:"]+0, c["FAIL:"]+0, c["SKIP:"]+0}'

@@ -11,6 +11,8 @@
 #   .local/jupyter/      JUPYTER_DATA_DIR with the gonb kernel spec
 #   .local/cache/        downloaded wheels
 set -euo pipefail
+WITH_TEST_TOOLS=0
+[ "${1:-}" = "--test" ] && WITH_TEST_TOOLS=1
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 LOCAL="$ROOT/.local"
@@ -87,6 +89,23 @@ else
   say "images present, sha256 ok"
 fi
 
-# 5. The gonb kernel spec, in the project's own JUPYTER_DATA_DIR.
+# 5. For `make test`: headless Chromium (checks the built docs) and ffmpeg (MP4 animations),
+#    Debian packages, installed only when missing.
+if [ "$WITH_TEST_TOOLS" = 1 ]; then
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing ${missing[*]} (Debian packages)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "setup: the tests need ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]})" >&2
+      exit 1
+    fi
+  fi
+fi
+
+# 6. The gonb kernel spec, in the project's own JUPYTER_DATA_DIR.
 go run ./kernel/cmd/gonbkernel install --root "$ROOT"
 say "done"
