@@ -1,0 +1,216 @@
+package display
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math"
+	"os"
+)
+
+// Figure is a rendered figure: a raster image plus a description of its axes.
+type Figure struct {
+	img *image.RGBA
+	svg func() ([]byte, error) // native vector rendering, if any
+	// Axes describes each panel, in drawing order.
+	Axes []Axes
+}
+
+// Axes describes one panel of a Figure.
+type Axes struct {
+	// Kind is "image" for image panels, or "loss", "histogram", "stem" for plots.
+	Kind string
+	// Rect is the panel's area in figure pixels; for images exactly the
+	// zoomed image (zoom×H by zoom×W pixels).
+	Rect image.Rectangle
+	// Title is the full title text ("" when there is none).
+	Title string
+	// VMin and VMax are the colour limits of an image panel.
+	VMin, VMax float64
+	// Zoom is the number of screen pixels per image pixel (image panels).
+	Zoom float64
+	// Cmap is the colormap name of a grayscale image panel ("" for RGB).
+	Cmap string
+}
+
+// newCanvas returns a white w×h canvas.
+func newCanvas(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	return img
+}
+
+// Image returns the rendered figure.
+func (f *Figure) Image() image.Image { return f.img }
+
+// PNG encodes the figure as PNG.
+func (f *Figure) PNG() ([]byte, error) { return encodePNG(f.img) }
+
+// SavePNG writes the figure to a PNG file.
+func (f *Figure) SavePNG(path string) error {
+	b, err := f.PNG()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// SVG encodes the figure as SVG: line plots are drawn as vectors, image
+// figures embed their exact pixels as a PNG data URI.
+func (f *Figure) SVG() ([]byte, error) {
+	if f.svg != nil {
+		return f.svg()
+	}
+	p, err := f.PNG()
+	if err != nil {
+		return nil, err
+	}
+	w, h := f.img.Bounds().Dx(), f.img.Bounds().Dy()
+	return []byte(fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">`+
+		`<image width="%d" height="%d" style="image-rendering:pixelated" href="%s"/></svg>`+"\n",
+		w, h, w, h, w, h, dataURI(p))), nil
+}
+
+// SaveSVG writes the figure to an SVG file.
+func (f *Figure) SaveSVG(path string) error {
+	b, err := f.SVG()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// HTML returns a self-contained <img> tag (the PNG as a data URI) that keeps
+// pixels sharp when the browser scales it.
+func (f *Figure) HTML() string { return f.html(png.DefaultCompression) }
+
+func (f *Figure) html(level png.CompressionLevel) string {
+	p, err := encodePNGLevel(f.img, level)
+	if err != nil {
+		return fmt.Sprintf("<pre>figure: %s</pre>", err)
+	}
+	return imgTag(p, f.img.Bounds().Dx(), f.img.Bounds().Dy())
+}
+
+func imgTag(pngBytes []byte, w, h int) string {
+	return fmt.Sprintf(`<img src="%s" width="%d" height="%d" style="image-rendering:pixelated">`, dataURI(pngBytes), w, h)
+}
+
+func encodePNG(img image.Image) ([]byte, error) { return encodePNGLevel(img, png.DefaultCompression) }
+
+// encodePNGLevel encodes img, as 8-bit grayscale when every pixel is an
+// opaque gray (smaller and faster to encode).
+func encodePNGLevel(img image.Image, level png.CompressionLevel) ([]byte, error) {
+	if g := asGray(img); g != nil {
+		img = g
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: level}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// asGray returns img as *image.Gray when it is an opaque gray *image.RGBA.
+func asGray(img image.Image) *image.Gray {
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		return nil
+	}
+	b := rgba.Bounds()
+	g := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := rgba.Pix[(y-b.Min.Y)*rgba.Stride:]
+		for x := 0; x < b.Dx(); x++ {
+			p := row[4*x : 4*x+4]
+			if p[0] != p[1] || p[1] != p[2] || p[3] != 255 {
+				return nil
+			}
+			g.Pix[(y-b.Min.Y)*g.Stride+x] = p[0]
+		}
+	}
+	return g
+}
+
+func dataURI(pngBytes []byte) string {
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes)
+}
+
+// drawPlane paints p at the top-left corner of r with zoom z: above 1 each
+// image pixel becomes a z×z block; below 1 blocks of 1/z×1/z image pixels are
+// averaged into one screen pixel. Grayscale values are mapped through cmap
+// with limits (vmin, vmax); RGB(A) values are clipped to [0, 1] and alpha is
+// composited over the figure's background.
+func drawPlane(dst *image.RGBA, at image.Point, p plane, z, vmin, vmax float64, cmap *Colormap) {
+	sw, sh := int(float64(p.W)*z+0.5), int(float64(p.H)*z+0.5)
+	span := vmax - vmin
+	vals := make([]float64, p.C)
+	for sy := 0; sy < sh; sy++ {
+		y0, y1 := srcSpan(sy, z, p.H)
+		for sx := 0; sx < sw; sx++ {
+			x0, x1 := srcSpan(sx, z, p.W)
+			for c := range vals {
+				var sum float64
+				for y := y0; y < y1; y++ {
+					for x := x0; x < x1; x++ {
+						sum += p.at(y, x, c)
+					}
+				}
+				vals[c] = sum / float64((y1-y0)*(x1-x0))
+			}
+			var col color.RGBA
+			if p.C == 1 {
+				n := 0.0
+				if span != 0 {
+					n = (vals[0] - vmin) / span
+				}
+				if math.IsNaN(vals[0]) {
+					n = math.NaN()
+				}
+				col = cmap.At(n)
+			} else {
+				col = rgbaColor(vals)
+			}
+			if col.A == 0 {
+				continue
+			}
+			px, py := at.X+sx, at.Y+sy
+			if col.A == 255 {
+				dst.SetRGBA(px, py, col)
+				continue
+			}
+			bg := dst.RGBAAt(px, py)
+			a := float64(col.A) / 255
+			mix := func(f, b uint8) uint8 { return uint8(float64(f)*a + float64(b)*(1-a) + 0.5) }
+			dst.SetRGBA(px, py, color.RGBA{mix(col.R, bg.R), mix(col.G, bg.G), mix(col.B, bg.B), 255})
+		}
+	}
+}
+
+// srcSpan returns the image rows (or columns) [i0, i1) behind screen pixel s.
+func srcSpan(s int, z float64, n int) (int, int) {
+	if z >= 1 {
+		i := min(int((float64(s)+0.5)/z), n-1)
+		return i, i + 1
+	}
+	i0 := min(int(float64(s)/z+1e-9), n-1)
+	i1 := max(min(int(float64(s+1)/z+1e-9), n), i0+1)
+	return i0, i1
+}
+
+func rgbaColor(v []float64) color.RGBA {
+	var c [4]uint8
+	c[3] = 255
+	for i, x := range v {
+		if math.IsNaN(x) {
+			return color.RGBA{}
+		}
+		c[i] = uint8(math.Round(math.Min(1, math.Max(0, x)) * 255))
+	}
+	return color.RGBA{c[0], c[1], c[2], c[3]}
+}

@@ -1,0 +1,103 @@
+package display
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// captureStdout redirects what Show and Live print.
+func captureStdout(t *testing.T) *bytes.Buffer {
+	var buf bytes.Buffer
+	old := stdout
+	stdout = &buf
+	t.Cleanup(func() { stdout = old })
+	return &buf
+}
+
+func TestShowWritesFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "figs")
+	t.Setenv(FiguresDirEnv, dir)
+	out := captureStdout(t)
+	f, err := ImshowTensor(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := f.Show(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []string{PanelMetamer}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Show(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"figure-001.png", "figure-002.png", "animation-001.html"}
+	lines := strings.Fields(out.String())
+	if len(lines) != 3 {
+		t.Fatalf("printed %q", out.String())
+	}
+	for i, name := range want {
+		if lines[i] != filepath.Join(dir, name) {
+			t.Errorf("printed %q, want %q", lines[i], filepath.Join(dir, name))
+		}
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	html := f.HTML()
+	if !strings.HasPrefix(html, `<img src="data:image/png;base64,`) || strings.Contains(html, "http") {
+		t.Errorf("figure HTML: %.80s", html)
+	}
+	svg, err := f.SVG()
+	if err != nil || !bytes.Contains(svg, []byte("data:image/png;base64,")) {
+		t.Errorf("image SVG should embed the PNG: %v", err)
+	}
+}
+
+func TestLive(t *testing.T) {
+	out := captureStdout(t)
+	img := ramp(1, 1, 512, 512, 0, 1.0/(512*512))
+	l := NewLive()
+	l.Interval = time.Hour
+	losses := []float64{0.5, 0.25}
+	for i := 0; i < 100; i++ {
+		if err := l.Update(losses, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l.Redraws != 1 || l.Due() {
+		t.Errorf("throttling: %d redraws, due %v", l.Redraws, l.Due())
+	}
+	if err := l.Final(append(losses, 0.125), img); err != nil {
+		t.Fatal(err)
+	}
+	if l.Redraws != 2 || !strings.Contains(out.String(), "iteration 2, loss 1.2500e-01\n") {
+		t.Errorf("terminal output %q", out.String())
+	}
+
+	// The notebook branch renders HTML (gonbui sends nothing outside GoNB).
+	old := inNotebook
+	inNotebook = func() bool { return true }
+	defer func() { inNotebook = old }()
+	l = NewLive()
+	if err := l.Update(losses, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Final(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := liveImage(img)
+	if err != nil || f.Axes[0].Zoom != 0.5 {
+		t.Errorf("live image zoom: %v %+v", err, f)
+	}
+	if err := f.Show(); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,555 @@
+package display
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// MetamerView is what the synthesis views need from a metamer synthesis
+// (synth.Metamer implements it).
+type MetamerView interface {
+	// Image is the target image, [B,C,H,W].
+	Image() *tensors.Tensor
+	// Metamer is the current metamer, [B,C,H,W].
+	Metamer() *tensors.Tensor
+	// Losses holds one loss per synthesis iteration.
+	Losses() []float64
+	// StoreProgress is the storing interval; 0 when progress is not stored.
+	StoreProgress() int
+	// SavedMetamers()[i] is the metamer at iteration i*StoreProgress().
+	SavedMetamers() []*tensors.Tensor
+	// RepresentationError is model(metamer at iteration) - model(target);
+	// iteration < 0 means the current metamer.
+	RepresentationError(iteration int) (*tensors.Tensor, error)
+}
+
+// Names of the panels of PlotSynthesisStatus and Animate, in drawing order.
+const (
+	// PanelMetamer shows the metamer (DisplayMetamer).
+	PanelMetamer = "display_metamer"
+	// PanelLoss shows the loss curve (PlotLoss).
+	PanelLoss = "plot_loss"
+	// PanelRepresentationError shows model(metamer) - model(target).
+	PanelRepresentationError = "plot_representation_error"
+	// PanelPixelValues shows histograms of metamer and target pixels.
+	PanelPixelValues = "plot_pixel_values"
+)
+
+var allPanels = []string{PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues}
+
+// DefaultPanels returns plenoptic's default included_plots.
+func DefaultPanels() []string {
+	return []string{PanelMetamer, PanelLoss, PanelRepresentationError}
+}
+
+// StatusOptions configures DisplayMetamer, PlotSynthesisStatus and Animate.
+// The zero value gives plenoptic's defaults.
+type StatusOptions struct {
+	// BatchIdx selects the batch element shown.
+	BatchIdx int
+	// ChannelIdx selects one channel; nil shows all (as RGB when C > 1).
+	ChannelIdx *int
+	// Iteration selects the synthesis iteration to show (nil: the current
+	// state; negative counts from the end of the losses). It needs stored
+	// progress, and must be a multiple of StoreProgress().
+	Iteration *int
+	// VRange of the metamer panel (default "indep1"; Animate defaults to (0, 1)).
+	VRange VRange
+	// Zoom of the metamer panel; 0 picks the largest zoom that fits.
+	Zoom float64
+	// YLim fixes the y-limits of stem plots (3-D representation errors);
+	// nil uses (-max|error|, max|error|).
+	YLim *[2]float64
+	// RepresentationErrorAsRGB shows a 4-D representation error as one RGB image.
+	RepresentationErrorAsRGB bool
+	// IncludedPlots lists the panels to draw (nil: DefaultPanels()); they are
+	// always drawn in the order display_metamer, plot_loss,
+	// plot_representation_error, plot_pixel_values.
+	IncludedPlots []string
+	// WidthRatios gives relative panel widths by name (default 1 each).
+	WidthRatios map[string]float64
+	// FigSize is the figure size in inches (default (Σ5r + Σr − 1, 5) for
+	// width ratios r; at 72 dpi).
+	FigSize [2]float64
+}
+
+// DisplayMetamer shows the metamer (or, with Iteration, a stored iterate)
+// with Imshow: title "Metamer", batch BatchIdx, and colour when the image
+// has several channels and ChannelIdx is nil.
+func DisplayMetamer(m MetamerView, o StatusOptions) (*Figure, error) {
+	st, err := resolveIteration(m, o.Iteration)
+	if err != nil {
+		return nil, fmt.Errorf("display_metamer: %w", err)
+	}
+	io, err := metamerImshowOptions(st.image, o)
+	if err != nil {
+		return nil, fmt.Errorf("display_metamer: %w", err)
+	}
+	io.Zoom = o.Zoom
+	return ImshowTensor(st.image, io)
+}
+
+func metamerImshowOptions(img *tensors.Tensor, o StatusOptions) (ImshowOptions, error) {
+	if img == nil || img.Rank() != 4 {
+		return ImshowOptions{}, fmt.Errorf("metamer must be a 4-D [B,C,H,W] tensor")
+	}
+	c := img.Shape().Dimensions[1]
+	return ImshowOptions{Title: "Metamer", BatchIdx: Index(o.BatchIdx), ChannelIdx: o.ChannelIdx,
+		AsRGB: o.ChannelIdx == nil && c > 1, VRange: o.VRange}, nil
+}
+
+// PlotSynthesisStatus draws one row of panels summarising a metamer
+// synthesis, like plenoptic's plot_synthesis_status: the metamer, the loss
+// curve, the representation error (one image per channel, vrange "indep0",
+// titles "Representation error_00", ...; stem plots for 3-D outputs) and the
+// pixel-value histograms of metamer and target.
+func PlotSynthesisStatus(m MetamerView, o StatusOptions) (*Figure, error) {
+	r, err := newStatusRenderer(m, o)
+	if err != nil {
+		return nil, err
+	}
+	st, err := resolveIteration(m, o.Iteration)
+	if err != nil {
+		return nil, fmt.Errorf("plot_synthesis_status: %w", err)
+	}
+	return r.render(st)
+}
+
+// PlotRepresentationError draws only the representation-error panel.
+func PlotRepresentationError(m MetamerView, o StatusOptions) (*Figure, error) {
+	o.IncludedPlots = []string{PanelRepresentationError}
+	return PlotSynthesisStatus(m, o)
+}
+
+// PlotPixelValues draws only the pixel-value histograms of metamer and target.
+func PlotPixelValues(m MetamerView, o StatusOptions) (*Figure, error) {
+	o.IncludedPlots = []string{PanelPixelValues}
+	return PlotSynthesisStatus(m, o)
+}
+
+// synthState is the synthesis state drawn in one figure or frame.
+type synthState struct {
+	image    *tensors.Tensor // metamer to show
+	lossIdx  int             // iteration of the loss dot (-1: last)
+	repIter  int             // iteration for RepresentationError (-1: current)
+	frameFix bool            // keep titles/limits of the first frame
+}
+
+// resolveIteration maps StatusOptions.Iteration to a state.
+func resolveIteration(m MetamerView, it *int) (synthState, error) {
+	if m == nil {
+		return synthState{}, fmt.Errorf("metamer view is nil")
+	}
+	if it == nil {
+		return synthState{image: m.Metamer(), lossIdx: -1, repIter: -1}, nil
+	}
+	sp := m.StoreProgress()
+	if sp <= 0 {
+		return synthState{}, fmt.Errorf("synthesis was run without storing progress: cannot show iteration %d (only the current state, Iteration nil)", *it)
+	}
+	n := len(m.Losses())
+	i, err := normIndex(*it, n, "iteration")
+	if err != nil {
+		return synthState{}, err
+	}
+	if i%sp != 0 {
+		return synthState{}, fmt.Errorf("iteration %d was not stored: progress is stored every %d iterations", i, sp)
+	}
+	saved := m.SavedMetamers()
+	if i/sp >= len(saved) {
+		return synthState{}, fmt.Errorf("iteration %d was not stored (%d stored iterates)", i, len(saved))
+	}
+	return synthState{image: saved[i/sp], lossIdx: i, repIter: i}, nil
+}
+
+// statusRenderer draws status figures; for animations it keeps the titles
+// and colour limits of the first frame, as matplotlib's FuncAnimation does.
+type statusRenderer struct {
+	m      MetamerView
+	o      StatusOptions
+	names  []string
+	cells  []rectF
+	w, h   int
+	frozen map[string][]imagePanel // first-frame image panels, when animating
+	ylim   *[2]float64
+	freeze bool
+}
+
+func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) {
+	if m == nil {
+		return nil, fmt.Errorf("plot_synthesis_status: metamer view is nil")
+	}
+	included := o.IncludedPlots
+	if included == nil {
+		included = DefaultPanels()
+	}
+	var bad []string
+	for _, n := range included {
+		if !slices.Contains(allPanels, n) {
+			bad = append(bad, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("included_plots contained value(s) %s: only %s are allowed",
+			strings.Join(bad, ", "), strings.Join(allPanels, ", "))
+	}
+	if len(included) == 0 {
+		return nil, fmt.Errorf("included_plots is empty: nothing to plot")
+	}
+	for k := range o.WidthRatios {
+		if !slices.Contains(included, k) {
+			return nil, fmt.Errorf("width_ratios has key %q, which is not an included plot", k)
+		}
+	}
+	r := &statusRenderer{m: m, o: o, ylim: o.YLim}
+	var ratios []float64
+	var sum float64
+	for _, n := range allPanels {
+		if !slices.Contains(included, n) {
+			continue
+		}
+		q := 1.0
+		if v, ok := o.WidthRatios[n]; ok {
+			if !(v > 0) {
+				return nil, fmt.Errorf("width_ratios[%q] must be positive, got %v", n, v)
+			}
+			q = v
+		}
+		r.names = append(r.names, n)
+		ratios = append(ratios, q)
+		sum += q
+	}
+	size := o.FigSize
+	if size == ([2]float64{}) {
+		size = [2]float64{5*sum + sum - 1, 5}
+	}
+	if !(size[0] > 0 && size[1] > 0) {
+		return nil, fmt.Errorf("figsize must be positive, got %v", size)
+	}
+	r.w, r.h = int(size[0]*plotDPI+0.5), int(size[1]*plotDPI+0.5)
+	r.cells = subplotRow(float64(r.w), float64(r.h), ratios)
+	return r, nil
+}
+
+// render draws the figure for one synthesis state.
+func (r *statusRenderer) render(st synthState) (*Figure, error) {
+	fig := &Figure{img: newCanvas(r.w, r.h)}
+	for i, name := range r.names {
+		var axes []Axes
+		var err error
+		switch name {
+		case PanelMetamer:
+			axes, err = r.drawMetamer(fig.img, r.cells[i], st)
+		case PanelLoss:
+			axes, err = r.drawLoss(fig.img, r.cells[i], st)
+		case PanelRepresentationError:
+			axes, err = r.drawRepError(fig.img, r.cells[i], st)
+		case PanelPixelValues:
+			axes, err = r.drawPixelValues(fig.img, r.cells[i], st)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		fig.Axes = append(fig.Axes, axes...)
+	}
+	return fig, nil
+}
+
+// drawImages draws panels into an axis the way plenoptic's imshow(ax=...)
+// does: the zoom is the largest that fits (unless given), and the axis is
+// shrunk to the image, keeping its lower-left corner.
+func (r *statusRenderer) drawImages(dst *image.RGBA, cell rectF, key string, planes []plane, o ImshowOptions, zoom float64) ([]Axes, error) {
+	var out []Axes
+	cells := []rectF{cell}
+	if len(planes) > 1 {
+		cols := min(4, len(planes))
+		cells = gridCells(cell, (len(planes)+cols-1)/cols, cols, nil)
+	}
+	frozen := r.frozen[key]
+	for i, p := range planes {
+		c := cells[i]
+		z := zoom
+		if z == 0 {
+			var err error
+			if z, err = fitZoom(p.H, p.W, c.W, c.H); err != nil {
+				return nil, err
+			}
+		}
+		po := o
+		if o.Titles != nil {
+			po.Titles = o.Titles[i : i+1]
+		}
+		panels, _, _, err := preparePanels([]plane{p}, po, z, zoom == 0)
+		if err != nil {
+			return nil, err
+		}
+		ip := panels[0]
+		if zh := float64(p.H) * z; zh > c.H+0.5 || float64(p.W)*z > c.W+0.5 {
+			return nil, fmt.Errorf("axis is too small (%.0f×%.0f px) for a %d×%d image at zoom %v", c.W, c.H, p.W, p.H, z)
+		}
+		if frozen != nil {
+			ip.vmin, ip.vmax, ip.title = frozen[i].vmin, frozen[i].vmax, frozen[i].title
+		} else if r.freeze {
+			r.frozen[key] = append(r.frozen[key], ip)
+			if key == PanelRepresentationError {
+				r.frozen[key][i].title = stripRange(ip.title)
+				ip.title = r.frozen[key][i].title
+			}
+		}
+		at := image.Pt(int(math.Round(c.X)), int(math.Round(c.Y+c.H-float64(p.H)*z)))
+		ax, err := ip.draw(dst, at, float64(p.H)*z, plotDPI)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ax)
+	}
+	return out, nil
+}
+
+// stripRange drops the "range" line of a panel title (animations keep the
+// first frame's title, whose range would go stale).
+func stripRange(title string) string {
+	lines := strings.Split(title, "\n")
+	if len(lines) == 3 && strings.HasPrefix(lines[1], " range: ") {
+		lines[1] = ""
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (r *statusRenderer) drawMetamer(dst *image.RGBA, cell rectF, st synthState) ([]Axes, error) {
+	o, err := metamerImshowOptions(st.image, r.o)
+	if err != nil {
+		return nil, err
+	}
+	planes, err := selectPlanes([]*tensors.Tensor{st.image}, o.BatchIdx, o.ChannelIdx, o.AsRGB)
+	if err != nil {
+		return nil, err
+	}
+	return r.drawImages(dst, cell, PanelMetamer, planes, o, r.o.Zoom)
+}
+
+// plotArea grows an axis rectangle by room for tick labels, axis labels and
+// a title (matplotlib draws those outside the axes; gonum inside its canvas).
+func plotArea(c rectF) rectF {
+	return rectF{X: c.X - 58, Y: c.Y - 24, W: c.W + 58 + 4, H: c.H + 24 + 40}
+}
+
+// stemArea is plotArea for stem plots, which have no x axis.
+func stemArea(c rectF) rectF {
+	return rectF{X: c.X - 58, Y: c.Y - 18, W: c.W + 58 + 4, H: c.H + 18 + 4}
+}
+
+func (r *statusRenderer) drawLoss(dst *image.RGBA, cell rectF, st synthState) ([]Axes, error) {
+	p, err := lossPlot(r.m.Losses(), st.lossIdx)
+	if err != nil {
+		return nil, err
+	}
+	if err := drawPlot(dst, p, plotArea(cell), plotDPI); err != nil {
+		return nil, err
+	}
+	return []Axes{{Kind: "loss", Rect: cell.rect()}}, nil
+}
+
+func (c rectF) rect() image.Rectangle {
+	return image.Rect(int(math.Round(c.X)), int(math.Round(c.Y)), int(math.Round(c.X+c.W)), int(math.Round(c.Y+c.H)))
+}
+
+func (r *statusRenderer) drawRepError(dst *image.RGBA, cell rectF, st synthState) ([]Axes, error) {
+	e, err := r.m.RepresentationError(st.repIter)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return nil, fmt.Errorf("representation error is nil")
+	}
+	const title = "Representation error"
+	switch e.Rank() {
+	case 4:
+		a, err := readArray4(e)
+		if err != nil {
+			return nil, err
+		}
+		b, err := normIndex(r.o.BatchIdx, a.B, "batch_idx")
+		if err != nil {
+			return nil, err
+		}
+		o := ImshowOptions{VRange: VRangeMode("indep0")}
+		var planes []plane
+		if r.o.RepresentationErrorAsRGB {
+			if a.C != 3 && a.C != 4 {
+				return nil, fmt.Errorf("as_rgb needs 3 or 4 channels, got %d", a.C)
+			}
+			planes, o.Title = []plane{a.rgb(b)}, title
+		} else {
+			for c := 0; c < a.C; c++ {
+				planes = append(planes, a.gray(b, c))
+				o.Titles = append(o.Titles, fmt.Sprintf("%s_%02d", title, c))
+			}
+		}
+		return r.drawImages(dst, cell, PanelRepresentationError, planes, o, 0)
+	case 3:
+		return r.drawStems(dst, cell, e, title)
+	}
+	return nil, fmt.Errorf("representation error has shape %v: want 3-D or 4-D", e.Shape().Dimensions)
+}
+
+// drawStems draws a 3-D [B,C,L] representation error as one stem plot per
+// channel (column-major grid of at most 4 rows).
+func (r *statusRenderer) drawStems(dst *image.RGBA, cell rectF, e *tensors.Tensor, title string) ([]Axes, error) {
+	dims := e.Shape().Dimensions
+	data, err := toFloat64(e)
+	if err != nil {
+		return nil, err
+	}
+	nb, nc, l := dims[0], dims[1], dims[2]
+	b, err := normIndex(r.o.BatchIdx, nb, "batch_idx")
+	if err != nil {
+		return nil, err
+	}
+	if r.ylim == nil {
+		var m float64
+		for _, v := range data {
+			if !math.IsNaN(v) {
+				m = math.Max(m, math.Abs(v))
+			}
+		}
+		if m == 0 {
+			m = 1
+		}
+		r.ylim = &[2]float64{-m, m}
+	}
+	rows := min(4, nc)
+	cols := (nc + 3) / 4
+	cells := gridCells(cell, rows, cols, nil)
+	var out []Axes
+	for c := 0; c < nc; c++ {
+		vals := data[(b*nc+c)*l : (b*nc+c+1)*l]
+		name := fmt.Sprintf("%s_%02d", title, c)
+		p := newPlot(name)
+		p.Add(&stems{vals: vals})
+		p.HideX()
+		p.Y.Min, p.Y.Max = r.ylim[0], r.ylim[1]
+		sub := cells[(c%4)*cols+c/4]
+		if err := drawPlot(dst, p, stemArea(sub), plotDPI); err != nil {
+			return nil, err
+		}
+		out = append(out, Axes{Kind: "stem", Rect: sub.rect(), Title: name})
+	}
+	return out, nil
+}
+
+// stems is a matplotlib-style stem plot: a marker per value on a vertical
+// line from 0, and a red baseline.
+type stems struct{ vals []float64 }
+
+// Plot implements plot.Plotter.
+func (s *stems) Plot(c draw.Canvas, p *plot.Plot) {
+	tx, ty := p.Transforms(&c)
+	n := float64(len(s.vals) - 1)
+	c.StrokeLine2(draw.LineStyle{Color: colC3, Width: vg.Points(1.5)}, tx(0), ty(0), tx(n), ty(0))
+	for i, v := range s.vals {
+		if math.IsNaN(v) {
+			continue
+		}
+		x := tx(float64(i))
+		c.StrokeLine2(draw.LineStyle{Color: colC0, Width: vg.Points(1.5)}, x, ty(0), x, ty(v))
+		c.DrawGlyph(draw.GlyphStyle{Color: colC0, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}, vg.Point{X: x, Y: ty(v)})
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (s *stems) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax = -0.5, float64(len(s.vals))-0.5
+	for _, v := range s.vals {
+		if !math.IsNaN(v) {
+			ymin, ymax = math.Min(ymin, v), math.Max(ymax, v)
+		}
+	}
+	return
+}
+
+func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthState) ([]Axes, error) {
+	pick := func(t *tensors.Tensor) ([]float64, error) {
+		a, err := readArray4(t)
+		if err != nil {
+			return nil, err
+		}
+		b, err := normIndex(r.o.BatchIdx, a.B, "batch_idx")
+		if err != nil {
+			return nil, err
+		}
+		var out []float64
+		for c := 0; c < a.C; c++ {
+			if r.o.ChannelIdx != nil {
+				ci, err := normIndex(*r.o.ChannelIdx, a.C, "channel_idx")
+				if err != nil {
+					return nil, err
+				}
+				if c != ci {
+					continue
+				}
+			}
+			out = appendNumbers(out, a.gray(b, c).Pix)
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("image contains only NaN values")
+		}
+		return out, nil
+	}
+	met, err := pick(st.image)
+	if err != nil {
+		return nil, fmt.Errorf("metamer: %w", err)
+	}
+	target, err := pick(r.m.Image())
+	if err != nil {
+		return nil, fmt.Errorf("target image: %w", err)
+	}
+	bins := min(freedmanDiaconisBins(target), 50)
+	const title = "Histogram of pixel values"
+	p := newPlot(title)
+	for k, vals := range [][]float64{met, target} {
+		h, err := plotter.NewHist(plotter.Values(vals), bins)
+		if err != nil {
+			return nil, err
+		}
+		col := colC0
+		if k == 1 {
+			col = colC1
+		}
+		col.A = 102 // alpha 0.4
+		h.FillColor = premultiply(col)
+		h.LineStyle.Width = 0
+		p.Add(h)
+		p.Legend.Add([]string{"metamer", "target image"}[k], h)
+	}
+	if err := drawPlot(dst, p, plotArea(cell), plotDPI); err != nil {
+		return nil, err
+	}
+	return []Axes{{Kind: "histogram", Rect: cell.rect(), Title: title}}, nil
+}
+
+// freedmanDiaconisBins is plenoptic's bin rule, including its use of the
+// 0.25th and 0.75th percentiles (not the quartiles) for the "IQR".
+func freedmanDiaconisBins(a []float64) int {
+	if len(a) < 2 {
+		return 1
+	}
+	s := append([]float64(nil), a...)
+	sort.Float64s(s)
+	iqr := percentile(s, 0.75) - percentile(s, 0.25)
+	h := 2 * iqr / math.Cbrt(float64(len(a)))
+	if h == 0 {
+		return max(1, int(math.Sqrt(float64(len(a)))))
+	}
+	return max(1, int(math.Ceil((s[len(s)-1]-s[0])/h)))
+}

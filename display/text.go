@@ -1,0 +1,111 @@
+package display
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+
+	"codeberg.org/go-fonts/liberation/liberationsansregular"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// pyE1 formats like Python's "{:.1e}" (3.9e-03, 1.0e+00, nan, inf).
+func pyE1(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "nan"
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
+	return fmt.Sprintf("%.1e", v)
+}
+
+// pyNumber formats a zoom the way Python's str() does: an int prints as "1",
+// a float as "1.0" or "0.5".
+func pyNumber(z float64, isFloat bool) string {
+	if z == math.Trunc(z) && math.Abs(z) < 1e16 {
+		if isFloat {
+			return fmt.Sprintf("%d.0", int64(z))
+		}
+		return strconv.FormatInt(int64(z), 10)
+	}
+	return strconv.FormatFloat(z, 'g', -1, 64)
+}
+
+// panelTitle builds plenoptic's panel title.
+func panelTitle(title string, vmin, vmax float64, h, w int, zoom string) string {
+	return fmt.Sprintf("%s\n range: [%s, %s] \n dims: [%d, %d] * %s", title, pyE1(vmin), pyE1(vmax), h, w, zoom)
+}
+
+var (
+	fontOnce  sync.Once
+	sansFont  *opentype.Font
+	fontErr   error
+	faceMu    sync.Mutex
+	faceCache = map[float64]font.Face{}
+)
+
+// face returns Liberation Sans (a metric-compatible stand-in for
+// matplotlib's DejaVu Sans) at a size in pixels.
+func face(px float64) (font.Face, error) {
+	fontOnce.Do(func() { sansFont, fontErr = opentype.Parse(liberationsansregular.TTF) })
+	if fontErr != nil {
+		return nil, fontErr
+	}
+	px = math.Round(px*4) / 4
+	faceMu.Lock()
+	defer faceMu.Unlock()
+	if f, ok := faceCache[px]; ok {
+		return f, nil
+	}
+	f, err := opentype.NewFace(sansFont, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		return nil, err
+	}
+	faceCache[px] = f
+	return f, nil
+}
+
+// minTextPx is the smallest font size we draw; plenoptic scales title fonts
+// with the axis height, so tiny images get unreadable titles, which we skip.
+const minTextPx = 3
+
+// drawTitle draws a multi-line, centred title whose last line ends padPx
+// above axisTop, with matplotlib's line spacing (1.2).
+func drawTitle(dst *image.RGBA, cx, axisTop float64, title string, px, padPx float64) error {
+	if px < minTextPx || title == "" {
+		return nil
+	}
+	f, err := face(px)
+	if err != nil {
+		return err
+	}
+	b, _ := font.BoundString(f, "lp")
+	ascent, descent := -fix(b.Min.Y), fix(b.Max.Y)
+	pitch := descent + 1.2*ascent
+	lines := strings.Split(title, "\n")
+	base := axisTop - padPx - descent - float64(len(lines)-1)*pitch
+	for i, line := range lines {
+		drawString(dst, f, cx, base+float64(i)*pitch, line, 0.5, color.Black)
+	}
+	return nil
+}
+
+// drawString draws s with its baseline at y; hAlign 0 puts x at the left
+// edge, 0.5 centres, 1 right-aligns.
+func drawString(dst *image.RGBA, f font.Face, x, y float64, s string, hAlign float64, c color.Color) {
+	w := fix(font.MeasureString(f, s))
+	d := font.Drawer{Dst: dst, Src: image.NewUniform(c), Face: f,
+		Dot: fixed.Point26_6{X: fixed.Int26_6((x - hAlign*w) * 64), Y: fixed.Int26_6(y * 64)}}
+	d.DrawString(s)
+}
+
+func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
