@@ -1,6 +1,24 @@
 // Package models holds the image models plenoptic synthesizes for: a model is
 // a fixed, differentiable function from images [B, C, H, W] to a
 // representation (3-D or 4-D), written as a GoMLX graph function.
+//
+// The models of plenoptic 1.1.0 and the tutorial, with their plenoptic names:
+//
+//	NotebookGaussian              the tutorial's own Gaussian (31×31, std 3, circular)
+//	Gaussian                      po.simulate.Gaussian
+//	CenterSurround                po.simulate.CenterSurround
+//	LinearNonlinear               po.simulate.LinearNonlinear
+//	LuminanceGainControl          po.simulate.LuminanceGainControl
+//	LuminanceContrastGainControl  po.simulate.LuminanceContrastGainControl
+//	OnOff                         po.simulate.OnOff
+//
+// Each is built from an options struct whose zero fields take plenoptic's
+// defaults, validates its arguments with errors that name the bad value, and
+// exposes its state dict with plenoptic's keys through Params and LoadParams
+// (the tutorial's load_state_dict). Parameters are Go values baked into the
+// graph as constants: nothing is trainable, and a graph compiled before
+// LoadParams keeps the old values (Apply recompiles by itself). Any type with
+// a Forward method is a Model, so user-defined models work the same way.
 package models
 
 import (
@@ -9,7 +27,7 @@ import (
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
 	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
@@ -21,18 +39,18 @@ import (
 // Forward may panic on inputs it cannot handle (as GoMLX does); Apply and the
 // synthesis methods turn that into an error.
 type Model interface {
-	Forward(x *Node) *Node
+	Forward(x *graph.Node) *graph.Node
 }
 
 // ModelFunc adapts a plain function to the Model interface.
-type ModelFunc func(x *Node) *Node
+type ModelFunc func(x *graph.Node) *graph.Node
 
 // Forward calls f.
-func (f ModelFunc) Forward(x *Node) *Node { return f(x) }
+func (f ModelFunc) Forward(x *graph.Node) *graph.Node { return f(x) }
 
 var (
 	execMu    sync.Mutex
-	execCache = map[execKey]*Exec{}
+	execCache = map[execKey]*graph.Exec{}
 )
 
 type execKey struct {
@@ -71,10 +89,10 @@ func ApplyOn(b backends.Backend, m Model, img *tensors.Tensor) (out *tensors.Ten
 	return exec.Exec1(img)
 }
 
-func execFor(b backends.Backend, m Model) (*Exec, error) {
-	build := func(x *Node) *Node { return m.Forward(x) }
+func execFor(b backends.Backend, m Model) (*graph.Exec, error) {
+	build := func(x *graph.Node) *graph.Node { return m.Forward(x) }
 	if !reflect.TypeOf(m).Comparable() {
-		return NewExec(b, build)
+		return graph.NewExec(b, build)
 	}
 	execMu.Lock()
 	defer execMu.Unlock()
@@ -82,10 +100,22 @@ func execFor(b backends.Backend, m Model) (*Exec, error) {
 	if e, ok := execCache[key]; ok {
 		return e, nil
 	}
-	e, err := NewExec(b, build)
+	e, err := graph.NewExec(b, build)
 	if err != nil {
 		return nil, err
 	}
 	execCache[key] = e
 	return e, nil
+}
+
+// forgetCompiled drops the graphs Apply compiled for m (after its parameters
+// change, they would compute the old model).
+func forgetCompiled(m Model) {
+	execMu.Lock()
+	defer execMu.Unlock()
+	for k := range execCache {
+		if k.model == any(m) {
+			delete(execCache, k)
+		}
+	}
 }
