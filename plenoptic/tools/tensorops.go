@@ -141,3 +141,13 @@ func fromFloat64sDims(vals []float64, like *tensors.Tensor, dims ...int) (*tenso
 	}
 	return tensors.FromFlatDataAndDimensions(f, dims...), nil
 }
+
+// ToFloat64 returns a float64 copy of a float tensor (models then compute in
+// double precision).
+func ToFloat64(t *tensors.Tensor) (*tensors.Tensor, error) {
+	v, err := Float64s(t)
+	if err != nil {
+		return nil, err
+	}
+	return tensors.FromFlatDataAndDimensions(v, t.Shape().Dimensions...), nil
+}

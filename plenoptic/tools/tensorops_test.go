@@ -48,3 +48,11 @@ func TestTensorOps(t *testing.T) {
 		t.Error("mismatched concat accepted")
 	}
 }
+
+func TestToFloat64(t *testing.T) {
+	img := tensors.FromFlatDataAndDimensions([]float32{0.5, 0.25}, 1, 1, 1, 2)
+	d, err := ToFloat64(img)
+	if err != nil || !slices.Equal(tensors.MustCopyFlatData[float64](d), []float64{0.5, 0.25}) {
+		t.Errorf("ToFloat64 = %v, %v", d, err)
+	}
+}
