@@ -3,6 +3,7 @@ package display
 import (
 	"image/color"
 	"math"
+	"sort"
 )
 
 // Colormap maps a normalised value in [0, 1] to a colour through a 256-entry
@@ -33,12 +34,12 @@ func (c *Colormap) At(x float64) color.RGBA {
 }
 
 // Gray is matplotlib's "gray" colormap: black for vmin, white for vmax.
-var Gray = newLinearColormap("gray", [][3]float64{{0, 0, 0}, {1, 1, 1}})
+var Gray = newSegmentedColormap("gray", []float64{0, 1}, [][3]float64{{0, 0, 0}, {1, 1, 1}})
 
 // RdBuR is matplotlib's "RdBu_r" diverging colormap (ColorBrewer RdBu,
 // reversed): dark blue for vmin, near-white for the middle, dark red for vmax.
 // plenoptic uses it whenever the vrange mode contains "0".
-var RdBuR = newLinearColormap("RdBu_r", reverse(rdBu))
+var RdBuR = newSegmentedColormap("RdBu_r", reversedPositions(linspace(len(rdBu))), reverse(rdBu))
 
 // rdBu holds the 11 ColorBrewer RdBu control points used by matplotlib.
 var rdBu = [][3]float64{
@@ -63,22 +64,61 @@ func reverse(pts [][3]float64) [][3]float64 {
 	return out
 }
 
-// newLinearColormap builds a 256-entry table by linear interpolation between
-// equally spaced control points (matplotlib's LinearSegmentedColormap.from_list).
-func newLinearColormap(name string, pts [][3]float64) *Colormap {
+// linspace is numpy's linspace(0, 1, n): i·(1/(n−1)), the last value exactly 1.
+func linspace(n int) []float64 {
+	out := make([]float64, n)
+	step := 1 / float64(n-1)
+	for i := range out {
+		out[i] = float64(i) * step
+	}
+	out[n-1] = 1
+	return out
+}
+
+// reversedPositions is what matplotlib's Colormap.reversed() does to the
+// control-point positions: 1 − x, in reverse order.
+func reversedPositions(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[len(xs)-1-i] = 1.0 - x
+	}
+	return out
+}
+
+// newSegmentedColormap builds the 256-entry table the way matplotlib does
+// for a LinearSegmentedColormap with control points pts at positions xs
+// (colors._create_lookup_table, then (lut·255).astype(uint8) when an image is
+// drawn): linear interpolation at 255·linspace(0, 1, 256) between positions
+// scaled by 255, with the arithmetic in the same order so that the truncation
+// to bytes lands on the same side (24 entries of "gray" are j−1, not j, and 3
+// of "RdBu_r" are one level lower in blue, for that reason).
+func newSegmentedColormap(name string, xs []float64, pts [][3]float64) *Colormap {
 	c := &Colormap{name: name}
-	n := len(pts) - 1
-	for j := 0; j < 256; j++ {
-		x := float64(j) * (1.0 / 255) // numpy linspace(0, 1, 256)
-		seg := int(x * float64(n))
-		if seg >= n {
-			seg = n - 1
-		}
-		t := (x - float64(seg)/float64(n)) * float64(n)
+	const n = 256
+	x := make([]float64, len(xs))
+	for i, v := range xs {
+		x[i] = v * (n - 1)
+	}
+	xind := linspace(n)
+	for j := range xind {
+		xind[j] *= n - 1
+	}
+	for j := 0; j < n; j++ {
 		var rgb [3]uint8
 		for k := 0; k < 3; k++ {
-			v := pts[seg][k] + t*(pts[seg+1][k]-pts[seg][k])
-			rgb[k] = uint8(math.Min(255, math.Max(0, v*255+1e-9)))
+			var v float64
+			switch j {
+			case 0:
+				v = pts[0][k]
+			case n - 1:
+				v = pts[len(pts)-1][k]
+			default:
+				ind := sort.SearchFloat64s(x, xind[j]) // numpy searchsorted, side="left"
+				distance := float64(xind[j]-x[ind-1]) / float64(x[ind]-x[ind-1])
+				v = float64(distance*float64(pts[ind][k]-pts[ind-1][k])) + pts[ind-1][k]
+			}
+			v = math.Min(1, math.Max(0, v))
+			rgb[k] = uint8(float64(v * 255)) // astype(uint8) truncates
 		}
 		c.lut[j] = color.RGBA{rgb[0], rgb[1], rgb[2], 255}
 	}

@@ -60,7 +60,7 @@ func ExamplePlotLoss() {
 	}
 	svg, _ := fig.SVG()
 	fmt.Println(fig.Image().Bounds().Size(), strings.Contains(string(svg), "Synthesis iteration"))
-	// Output: (461,346) true
+	// Output: (460,345) true
 }
 
 // synthesis is a made-up MetamerView: the metamer fades from white to the target.

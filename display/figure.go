@@ -141,27 +141,23 @@ func dataURI(pngBytes []byte) string {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes)
 }
 
-// drawPlane paints p at the top-left corner of r with zoom z: above 1 each
-// image pixel becomes a z×z block; below 1 blocks of 1/z×1/z image pixels are
-// averaged into one screen pixel. Grayscale values are mapped through cmap
-// with limits (vmin, vmax); RGB(A) values are clipped to [0, 1] and alpha is
-// composited over the figure's background.
+// drawPlane paints p at the top-left corner of r with zoom z, the way
+// matplotlib draws an image with interpolation='none': above 1 each image
+// pixel becomes a z×z block; below 1 (z = 1/d) each screen pixel shows the
+// image pixel nearest its centre, d·s + d/2 (rounded down) in each direction,
+// with no averaging. Grayscale values are mapped through cmap with limits
+// (vmin, vmax); RGB(A) values are clipped to [0, 1] and alpha is composited
+// over the figure's background.
 func drawPlane(dst *image.RGBA, at image.Point, p plane, z, vmin, vmax float64, cmap *Colormap) {
 	sw, sh := int(float64(p.W)*z+0.5), int(float64(p.H)*z+0.5)
 	span := vmax - vmin
 	vals := make([]float64, p.C)
 	for sy := 0; sy < sh; sy++ {
-		y0, y1 := srcSpan(sy, z, p.H)
+		y := srcIndex(sy, z, p.H)
 		for sx := 0; sx < sw; sx++ {
-			x0, x1 := srcSpan(sx, z, p.W)
+			x := srcIndex(sx, z, p.W)
 			for c := range vals {
-				var sum float64
-				for y := y0; y < y1; y++ {
-					for x := x0; x < x1; x++ {
-						sum += p.at(y, x, c)
-					}
-				}
-				vals[c] = sum / float64((y1-y0)*(x1-x0))
+				vals[c] = p.at(y, x, c)
 			}
 			var col color.RGBA
 			if p.C == 1 {
@@ -192,15 +188,16 @@ func drawPlane(dst *image.RGBA, at image.Point, p plane, z, vmin, vmax float64, 
 	}
 }
 
-// srcSpan returns the image rows (or columns) [i0, i1) behind screen pixel s.
-func srcSpan(s int, z float64, n int) (int, int) {
+// srcIndex returns the image row (or column) that screen pixel s shows: the
+// one under the pixel's centre, (s + 1/2)/z. For z = 1/d that centre lies on
+// a pixel boundary when d is even; matplotlib (Agg) then takes the pixel
+// after it, d·s + d/2, which integer arithmetic gives exactly.
+func srcIndex(s int, z float64, n int) int {
 	if z >= 1 {
-		i := min(int((float64(s)+0.5)/z), n-1)
-		return i, i + 1
+		return min(int((float64(s)+0.5)/z), n-1)
 	}
-	i0 := min(int(float64(s)/z+1e-9), n-1)
-	i1 := max(min(int(float64(s+1)/z+1e-9), n), i0+1)
-	return i0, i1
+	d := int(math.Round(1 / z))
+	return min((2*s+1)*d/2, n-1)
 }
 
 func rgbaColor(v []float64) color.RGBA {

@@ -267,7 +267,7 @@ func TestZoomRules(t *testing.T) {
 }
 
 // TestPixels checks that each image pixel becomes zoom×zoom screen pixels
-// through the colormap, and that zoom < 1 averages blocks.
+// through the colormap, and that zoom < 1 shows one pixel per block.
 func TestPixels(t *testing.T) {
 	img := fromValues([]float32{0, 1, 0.5, float32(math.NaN())}, 1, 1, 2, 2)
 	f, err := ImshowTensor(img, ImshowOptions{Zoom: 3, NoTitles: true})
@@ -292,7 +292,7 @@ func TestPixels(t *testing.T) {
 			}
 		}
 	}
-	// 4×4 checkerboard of 2×2 blocks at zoom 1/2: each screen pixel averages a block.
+	// 4×4 checkerboard of 2×2 blocks at zoom 1/2: each screen pixel shows its block's colour.
 	vals := make([]float32, 16)
 	for i := range vals {
 		if (i/4/2+i%4/2)%2 == 1 {

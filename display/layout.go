@@ -107,8 +107,12 @@ const (
 
 // subplotRow lays out one row of subplots with the given width ratios the
 // way matplotlib's GridSpec does, in a figure of w×h pixels.
-func subplotRow(w, h float64, ratios []float64) []rectF {
-	return gridCells(rectF{X: subLeft * w, Y: (1 - subTop) * h, W: (subRight - subLeft) * w, H: (subTop - subBottom) * h},
+// w and h are the figure's exact size in pixels (inches × dpi), canvasH the
+// height of the canvas it is drawn on: matplotlib truncates the canvas to
+// whole pixels and measures y from the bottom, so a fractional height cuts
+// its top off and moves everything up by h − canvasH.
+func subplotRow(w, h float64, canvasH int, ratios []float64) []rectF {
+	return gridCells(rectF{X: subLeft * w, Y: float64(canvasH) - subTop*h, W: (subRight - subLeft) * w, H: (subTop - subBottom) * h},
 		1, len(ratios), ratios)
 }
 

@@ -8,6 +8,7 @@ import (
 	imdraw "image/draw"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -42,7 +43,11 @@ func newPlot(title string) *plot.Plot {
 		a.Tick.Label.Font = font.From(sans, 10)
 		a.Padding = 0
 		a.Tick.Marker = plainTicks{}
+		a.LineStyle.Width = 0 // the frame (frameBox) draws all four spines
+		a.Tick.LineStyle.Width = vg.Points(0.8)
+		a.Tick.Length = vg.Points(3.5)
 	}
+	p.Add(frameBox{})
 	p.Legend.TextStyle.Font = font.From(sans, 10)
 	p.Legend.Top = true
 	return p
@@ -68,7 +73,7 @@ func PlotLoss(losses []float64, iteration int) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	return plotFigure(p, "loss", 6.4, 4.8)
+	return plotFigure(p, "loss", 6.4, 4.8, true)
 }
 
 // noDot asks lossPlot for no red dot.
@@ -108,7 +113,8 @@ func lossPlot(losses []float64, iteration int) (*plot.Plot, error) {
 	if idx != noDot && losses[idx] > 0 && !math.IsInf(losses[idx], 0) {
 		l := losses[idx]
 		dot, _ := plotter.NewScatter(plotter.XYs{{X: float64(idx), Y: l}})
-		dot.GlyphStyle = draw.GlyphStyle{Color: colRed, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		// scatter's default marker: 6 pt across (s=36 pt²) plus a 1.5 pt edge in the same colour.
+		dot.GlyphStyle = draw.GlyphStyle{Color: colRed, Radius: vg.Points(3.75), Shape: draw.CircleGlyph{}}
 		p.Add(dot)
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -129,22 +135,137 @@ func lossPlot(losses []float64, iteration int) (*plot.Plot, error) {
 	return p, nil
 }
 
-// plainTicks are gonum's default ticks labelled like matplotlib (5000, 0.2).
-type plainTicks struct{}
+// plainTicks places ticks like matplotlib's default linear locator
+// (MaxNLocator with nbins at most 9 and steps 1, 2, 2.5, 5, 10) and labels
+// them like its ScalarFormatter: every label with the same number of
+// decimals, a minus sign (U+2212) for negative values. nbins 0 means 9.
+type plainTicks struct{ nbins int }
 
 // Ticks implements plot.Ticker.
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
+func (t plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	nbins := t.nbins
+	if nbins <= 0 {
+		nbins = 9
+	}
+	var vals []float64
+	for _, v := range maxNTicks(lo, hi, nbins) {
+		if v >= lo-1e-10*(hi-lo) && v <= hi+1e-10*(hi-lo) {
+			vals = append(vals, v)
+		}
+	}
+	labels := scalarLabels(vals)
+	ticks := make([]plot.Tick, len(vals))
+	for i, v := range vals {
+		ticks[i] = plot.Tick{Value: v, Label: labels[i]}
+	}
+	return ticks
+}
+
+// tickBins is matplotlib's nbins='auto' for an axis lengthPt points long
+// whose tick labels take sizePt points each (3× the font size along x, 2×
+// along y): the number of labels that fit, clipped to [1, 9].
+func tickBins(lengthPt, sizePt float64) int {
+	return min(9, max(1, int(math.Floor(lengthPt/sizePt))))
+}
+
+// maxNTicks is MaxNLocator._raw_ticks (min_n_ticks 2, steps 1, 2, 2.5, 5,
+// 10): the largest step from the staircase that is not smaller than the
+// range/nbins, or a smaller one if that gives fewer than two ticks in view.
+// The ticks may extend one step beyond [lo, hi].
+func maxNTicks(lo, hi float64, nbins int) []float64 {
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return nil
+	}
+	// scale_range
+	dv := hi - lo
+	meanv := (hi + lo) / 2
+	offset := 0.0
+	if math.Abs(meanv)/dv >= 100 {
+		offset = math.Copysign(math.Pow(10, math.Floor(math.Log10(math.Abs(meanv)))), meanv)
+	}
+	scale := math.Pow(10, math.Floor(math.Log10(dv/float64(nbins))))
+	vmin, vmax := lo-offset, hi-offset
+	steps := []float64{0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20}
+	raw := (vmax - vmin) / float64(nbins)
+	istep := len(steps) - 1
+	for i, st := range steps {
+		if st*scale >= raw {
+			istep = i
+			break
+		}
+	}
+	tol := 1e-10
+	if offset != 0 {
+		tol = math.Min(0.4999, math.Max(1e-10, math.Pow(10, math.Log10(math.Abs(offset)/(steps[istep]*scale))-12)))
+	}
+	var ticks []float64
+	for i := istep; i >= 0; i-- {
+		step := steps[i] * scale
+		best := math.Floor(vmin/step) * step
+		divmod := func(x float64) (float64, float64) {
+			d := math.Floor(x / step)
+			return d, x - d*step
+		}
+		d, m := divmod(vmin - best)
+		low := d
+		if math.Abs(m/step-1) < tol {
+			low = d + 1
+		}
+		d, m = divmod(vmax - best)
+		high := d + 1
+		if math.Abs(m/step) < tol {
+			high = d
+		}
+		ticks = ticks[:0]
+		n := 0
+		for k := low; k <= high; k++ {
+			v := k*step + best
+			ticks = append(ticks, v+offset)
+			if v <= vmax && v >= vmin {
+				n++
+			}
+		}
+		if n >= 2 {
+			break
 		}
 	}
 	return ticks
 }
 
-// logTicks labels decades as 1e-02, 1e-01, ... (and, when fewer than two decades are
-// visible, the multiples 2..9 as well), like matplotlib's LogFormatter.
+// scalarLabels formats tick values with the fewest decimals (at most 10)
+// that show all of them exactly, the way matplotlib's ScalarFormatter does
+// for ordinary ranges (no offset or scientific notation).
+func scalarLabels(vals []float64) []string {
+	dec := 0
+	for ; dec < 10; dec++ {
+		ok := true
+		for _, v := range vals {
+			x := v * math.Pow(10, float64(dec))
+			if math.Abs(x-math.Round(x)) > 1e-6*math.Max(1, math.Abs(x)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			break
+		}
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		s := strconv.FormatFloat(v, 'f', dec, 64)
+		if math.Abs(v) < 0.5*math.Pow(10, -float64(dec)) {
+			s = strconv.FormatFloat(0, 'f', dec, 64) // no "-0"
+		}
+		out[i] = strings.Replace(s, "-", "\u2212", 1)
+	}
+	return out
+}
+
+// logTicks puts ticks at 1..9 × 10^k and labels them like matplotlib's
+// LogFormatterSciNotation (as 1e-02, 2e-02, ...): with more than one decade
+// in view only the decades, with 0.4 to 1 decade the multiples 1, 2, 3, 4
+// and 6, with less every tick. When at most one tick falls in view,
+// matplotlib switches to linear ticks, and so does this.
 type logTicks struct{}
 
 // Ticks implements plot.Ticker.
@@ -152,13 +273,20 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(lo > 0) || !(hi > lo) {
 		return nil
 	}
-	k0, k1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	decades := 0
-	for k := k0; k <= k1; k++ {
-		if v := math.Pow(10, float64(k)); v >= lo && v <= hi {
-			decades++
+	numdec := math.Log10(hi / lo)
+	sub := map[int]bool{1: true}
+	switch {
+	case numdec > 1:
+	case numdec > 0.4:
+		for _, c := range []int{2, 3, 4, 6} {
+			sub[c] = true
+		}
+	default:
+		for c := 2; c < 10; c++ {
+			sub[c] = true
 		}
 	}
+	k0, k1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
 	var ticks []plot.Tick
 	for k := k0; k <= k1; k++ {
 		for i := 1; i < 10; i++ {
@@ -167,38 +295,50 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			switch {
-			case i == 1:
-				t.Label = fmt.Sprintf("1e%+03d", k)
-			case decades < 2:
+			if sub[i] {
 				t.Label = fmt.Sprintf("%de%+03d", i, k)
 			}
 			ticks = append(ticks, t)
 		}
 	}
-	labelled := 0
-	for _, t := range ticks {
-		if t.Label != "" {
-			labelled++
-		}
-	}
-	if labelled < 2 { // less than a decade: plain numbers at round values
-		ticks = plot.DefaultTicks{}.Ticks(lo, hi)
+	if len(ticks) <= 1 {
+		return plainTicks{}.Ticks(lo, hi)
 	}
 	return ticks
 }
 
-// plotFigure renders a plot to a figure of wIn×hIn inches at plotDPI.
-func plotFigure(p *plot.Plot, kind string, wIn, hIn float64) (*Figure, error) {
-	w, h := int(wIn*plotDPI+0.5), int(hIn*plotDPI+0.5)
+// plotFigure renders a plot to a figure of wIn×hIn inches at plotDPI; like
+// matplotlib it truncates the pixel size (6.4×4.8 in at 72 dpi is 460×345).
+// With subplot the axes take matplotlib's default subplot box (left 0.125,
+// right 0.9, bottom 0.11, top 0.88 of the figure), as plt.gca() on a new
+// figure does; otherwise the plot fills the figure.
+func plotFigure(p *plot.Plot, kind string, wIn, hIn float64, subplot bool) (*Figure, error) {
+	w, h := int(wIn*plotDPI), int(hIn*plotDPI)
+	if w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("plot: figure of %v×%v in is empty", wIn, hIn)
+	}
 	img := newCanvas(w, h)
-	if err := drawPlot(img, p, rectF{0, 0, float64(w), float64(h)}, plotDPI); err != nil {
+	area, axes := rectF{0, 0, float64(w), float64(h)}, img.Bounds()
+	if subplot {
+		cell := subplotRow(wIn*plotDPI, hIn*plotDPI, h, []float64{1})[0]
+		axes = cell.rect()
+		var err error
+		if area, err = plotCanvasFor(p, cell, plotDPI); err != nil {
+			return nil, err
+		}
+	} else {
+		setTickBins(p, area.W-62, area.H-64, plotDPI)
+	}
+	if err := drawPlot(img, p, area, plotDPI); err != nil {
 		return nil, err
 	}
-	fig := &Figure{img: img, Axes: []Axes{{Kind: kind, Rect: img.Bounds(), Title: p.Title.Text}}}
+	fig := &Figure{img: img, Axes: []Axes{{Kind: kind, Rect: axes, Title: p.Title.Text}}}
 	fig.svg = func() ([]byte, error) {
 		c := vgsvg.New(vg.Length(wIn)*vg.Inch, vg.Length(hIn)*vg.Inch)
-		if err := safely("svg", func() { p.Draw(draw.New(c)) }); err != nil {
+		px := vg.Length(72.0 / plotDPI) // points per pixel
+		dc := draw.Crop(draw.New(c), vg.Length(area.X)*px, -vg.Length(float64(w)-area.X-area.W)*px,
+			vg.Length(float64(h)-area.Y-area.H)*px, -vg.Length(area.Y)*px)
+		if err := safely("svg", func() { p.Draw(dc) }); err != nil {
 			return nil, err
 		}
 		var buf bytes.Buffer
@@ -210,24 +350,111 @@ func plotFigure(p *plot.Plot, kind string, wIn, hIn float64) (*Figure, error) {
 	return fig, nil
 }
 
-// drawPlot draws p into the pixel rectangle r of dst (composited over what
-// is already there).
+// setTickBins gives linear axes as many ticks as matplotlib would put on
+// axes of axW×axH pixels.
+func setTickBins(p *plot.Plot, axW, axH, dpi float64) {
+	if _, ok := p.X.Tick.Marker.(plainTicks); ok {
+		p.X.Tick.Marker = plainTicks{nbins: tickBins(axW*72/dpi, 30)}
+	}
+	if _, ok := p.Y.Tick.Marker.(plainTicks); ok {
+		p.Y.Tick.Marker = plainTicks{nbins: tickBins(axH*72/dpi, 20)}
+	}
+}
+
+// drawPlotIn draws p with its data area (matplotlib's axes box) on the
+// pixel rectangle cell, and its title, tick labels and axis labels outside
+// it, as matplotlib lays out a subplot.
+func drawPlotIn(dst *image.RGBA, p *plot.Plot, cell rectF, dpi float64) error {
+	area, err := plotCanvasFor(p, cell, dpi)
+	if err != nil {
+		return err
+	}
+	return drawPlot(dst, p, area, dpi)
+}
+
+// plotCanvasFor returns the rectangle in which gonum lays p out with its
+// data area exactly on cell: gonum fits the title and the axes' labels
+// inside the rectangle it is given, so that is the cell grown by the room
+// they take. It also sets the number of linear ticks for the cell.
+func plotCanvasFor(p *plot.Plot, cell rectF, dpi float64) (rectF, error) {
+	setTickBins(p, cell.W, cell.H, dpi)
+	pt := 72 / dpi
+	// Start with generous room; the margins depend a little on the size
+	// (gonum pads the data area so that tick labels near its ends fit), so
+	// measure again on the rectangle found, until it settles.
+	area := rectF{cell.X - 200, cell.Y - 200, cell.W + 400, cell.H + 400}
+	for iter := 0; iter < 6; iter++ {
+		var dc draw.Canvas
+		err := safely("plot", func() {
+			c := vgimg.NewWith(vgimg.UseWH(vg.Length(math.Ceil(area.W)*pt), vg.Length(math.Ceil(area.H)*pt)), vgimg.UseDPI(int(dpi)))
+			dc = p.DataCanvas(draw.Crop(draw.New(c), 0, vg.Length((area.W-math.Ceil(area.W))*pt), 0, vg.Length((area.H-math.Ceil(area.H))*pt)))
+		})
+		if err != nil {
+			return rectF{}, err
+		}
+		// dc is in points with the origin at the bottom left of area.
+		left := float64(dc.Min.X) / pt
+		right := area.W - float64(dc.Max.X)/pt
+		bottom := float64(dc.Min.Y) / pt
+		top := area.H - float64(dc.Max.Y)/pt
+		next := rectF{cell.X - left, cell.Y - top, cell.W + left + right, cell.H + top + bottom}
+		done := math.Abs(next.X-area.X)+math.Abs(next.Y-area.Y)+math.Abs(next.W-area.W)+math.Abs(next.H-area.H) < 1e-3
+		area = next
+		if done {
+			break
+		}
+	}
+	return area, nil
+}
+
+// drawPlot lays p out in the rectangle r of dst (fractional pixels allowed)
+// and composites it over what is there. The canvas extends a few pixels
+// beyond r so that lines on r's edges (the frame) are not cut off; what
+// falls outside dst is clipped, as in matplotlib.
 func drawPlot(dst *image.RGBA, p *plot.Plot, r rectF, dpi float64) error {
-	area := r.rect().Intersect(dst.Bounds()) // keep labels inside the figure
-	x0, y0, w, h := area.Min.X, area.Min.Y, area.Dx(), area.Dy()
-	if w <= 0 || h <= 0 {
+	if !(r.W > 0 && r.H > 0) {
 		return fmt.Errorf("plot: empty area %v", r)
 	}
+	const pad = 3
+	x0, y0 := int(math.Floor(r.X))-pad, int(math.Floor(r.Y))-pad
+	x1, y1 := int(math.Ceil(r.X+r.W))+pad, int(math.Ceil(r.Y+r.H))+pad
+	pt := 72 / dpi
 	p.BackgroundColor = color.Transparent
 	var c *vgimg.Canvas
 	err := safely("plot", func() {
-		c = vgimg.NewWith(vgimg.UseWH(vg.Length(w)*72/vg.Length(dpi), vg.Length(h)*72/vg.Length(dpi)),
+		c = vgimg.NewWith(vgimg.UseWH(vg.Length(float64(x1-x0)*pt), vg.Length(float64(y1-y0)*pt)),
 			vgimg.UseDPI(int(dpi)), vgimg.UseBackgroundColor(color.Transparent))
-		p.Draw(draw.New(c))
+		// r within the canvas, in points from its bottom left.
+		left, right := (r.X-float64(x0))*pt, (float64(x1)-r.X-r.W)*pt
+		bottom, top := (float64(y1)-r.Y-r.H)*pt, (r.Y-float64(y0))*pt
+		p.Draw(draw.Crop(draw.New(c), vg.Length(left), -vg.Length(right), vg.Length(bottom), -vg.Length(top)))
 	})
 	if err != nil {
 		return err
 	}
-	imdraw.Draw(dst, image.Rect(x0, y0, x0+w, y0+h), c.Image(), c.Image().Bounds().Min, imdraw.Over)
+	imdraw.Draw(dst, image.Rect(x0, y0, x1, y1), c.Image(), c.Image().Bounds().Min, imdraw.Over)
 	return nil
+}
+
+// frameBox draws the four spines around the data area, as matplotlib's
+// axes frame does: 0.8 pt black lines snapped to pixel centres (at plotDPI),
+// so that each is one crisp pixel wide.
+type frameBox struct{}
+
+// Plot implements plot.Plotter.
+func (frameBox) Plot(c draw.Canvas, _ *plot.Plot) {
+	r := c.Rectangle
+	px := vg.Length(72.0 / plotDPI)
+	snapX := func(x vg.Length) vg.Length { return (vg.Length(math.Round(float64(x/px))) + 0.5) * px }
+	snapY := func(y vg.Length) vg.Length { return (vg.Length(math.Round(float64(y/px))) - 0.5) * px }
+	if s, ok := c.Canvas.(interface{ Size() (vg.Length, vg.Length) }); ok {
+		// Round in top-down pixel coordinates, as Agg does after flipping y.
+		_, h := s.Size()
+		snapY = func(y vg.Length) vg.Length {
+			return h - (vg.Length(math.Round(float64((h-y)/px)))+0.5)*px
+		}
+	}
+	x0, x1, y0, y1 := snapX(r.Min.X), snapX(r.Max.X), snapY(r.Min.Y), snapY(r.Max.Y)
+	c.StrokeLines(draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}, []vg.Point{
+		{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}, {X: x0, Y: y0}})
 }

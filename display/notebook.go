@@ -39,11 +39,21 @@ func (f *Figure) Show() error {
 	return writeShown("figure", ".png", b)
 }
 
-// Show displays the HTML5 player inline under GoNB; elsewhere it writes an
+// Show displays the animation inline under GoNB: an MP4 <video> when ffmpeg
+// is installed (a few hundred kB, as matplotlib's html5 animations), else the
+// self-contained HTML5 player of PNG frames (larger). Elsewhere it writes an
 // HTML file into $GOPLENOPTIC_FIGURES (default ./figures) and prints its path.
 func (a *Animation) Show() error {
 	if inNotebook() {
-		gonbui.DisplayHTML(a.HTML())
+		video, err := a.VideoHTML()
+		switch {
+		case err == nil:
+			gonbui.DisplayHTML(video)
+		case errors.Is(err, ErrNoFFmpeg):
+			gonbui.DisplayHTML(a.HTML())
+		default:
+			return err
+		}
 		return nil
 	}
 	return writeShown("animation", ".html", []byte("<!DOCTYPE html>\n<meta charset=\"utf-8\">\n"+a.HTML()))
@@ -140,7 +150,7 @@ func (l *Live) draw(losses []float64, current *tensors.Tensor, final bool) error
 	row := ""
 	if len(losses) > 0 {
 		if p, err := lossPlot(losses, -1); err == nil {
-			if f, err := plotFigure(p, "loss", 4, 3); err == nil {
+			if f, err := plotFigure(p, "loss", 4, 3, false); err == nil {
 				row += f.html(png.BestSpeed)
 			}
 		}

@@ -3,6 +3,7 @@ package display
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"slices"
 	"sort"
@@ -236,8 +237,11 @@ func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) 
 	if !(size[0] > 0 && size[1] > 0) {
 		return nil, fmt.Errorf("figsize must be positive, got %v", size)
 	}
-	r.w, r.h = int(size[0]*plotDPI+0.5), int(size[1]*plotDPI+0.5)
-	r.cells = subplotRow(float64(r.w), float64(r.h), ratios)
+	r.w, r.h = int(size[0]*plotDPI), int(size[1]*plotDPI) // matplotlib truncates
+	if r.w <= 0 || r.h <= 0 {
+		return nil, fmt.Errorf("figsize %v is less than a pixel", size)
+	}
+	r.cells = subplotRow(size[0]*plotDPI, size[1]*plotDPI, r.h, ratios)
 	return r, nil
 }
 
@@ -335,18 +339,39 @@ func (r *statusRenderer) drawMetamer(dst *image.RGBA, cell rectF, st synthState)
 	if err != nil {
 		return nil, err
 	}
-	return r.drawImages(dst, cell, PanelMetamer, planes, o, r.o.Zoom)
+	axes, err := r.drawImages(dst, cell, PanelMetamer, planes, o, r.o.Zoom)
+	if err != nil {
+		return nil, err
+	}
+	// display_metamer hides the ticks but keeps the axes frame (imshow's own
+	// figures have none): four 0.8-px black lines, on the image's first row
+	// and column and just past its last ones.
+	for _, ax := range axes {
+		drawSpines(dst, ax.Rect)
+	}
+	return axes, nil
 }
 
-// plotArea grows an axis rectangle by room for tick labels, axis labels and
-// a title (matplotlib draws those outside the axes; gonum inside its canvas).
-func plotArea(c rectF) rectF {
-	return rectF{X: c.X - 58, Y: c.Y - 24, W: c.W + 58 + 4, H: c.H + 24 + 40}
-}
-
-// stemArea is plotArea for stem plots, which have no x axis.
-func stemArea(c rectF) rectF {
-	return rectF{X: c.X - 58, Y: c.Y - 18, W: c.W + 58 + 4, H: c.H + 18 + 4}
+// drawSpines darkens the pixel rows r.Min.Y and r.Max.Y and the columns
+// r.Min.X and r.Max.X (from r.Min to r.Max inclusive) the way matplotlib's
+// 0.8-pt spines at 72 dpi do: black at 80% coverage over what is there.
+func drawSpines(dst *image.RGBA, r image.Rectangle) {
+	darken := func(x, y int) {
+		if !(image.Point{x, y}.In(dst.Bounds())) {
+			return
+		}
+		c := dst.RGBAAt(x, y)
+		f := func(v uint8) uint8 { return uint8((int(v)*51 + 127) / 255) }
+		dst.SetRGBA(x, y, color.RGBA{f(c.R), f(c.G), f(c.B), 255})
+	}
+	for x := r.Min.X; x <= r.Max.X; x++ {
+		darken(x, r.Min.Y)
+		darken(x, r.Max.Y)
+	}
+	for y := r.Min.Y; y <= r.Max.Y; y++ {
+		darken(r.Min.X, y)
+		darken(r.Max.X, y)
+	}
 }
 
 func (r *statusRenderer) drawLoss(dst *image.RGBA, cell rectF, st synthState) ([]Axes, error) {
@@ -354,7 +379,7 @@ func (r *statusRenderer) drawLoss(dst *image.RGBA, cell rectF, st synthState) ([
 	if err != nil {
 		return nil, err
 	}
-	if err := drawPlot(dst, p, plotArea(cell), plotDPI); err != nil {
+	if err := drawPlotIn(dst, p, cell, plotDPI); err != nil {
 		return nil, err
 	}
 	return []Axes{{Kind: "loss", Rect: cell.rect()}}, nil
@@ -440,7 +465,7 @@ func (r *statusRenderer) drawStems(dst *image.RGBA, cell rectF, e *tensors.Tenso
 		p.HideX()
 		p.Y.Min, p.Y.Max = r.ylim[0], r.ylim[1]
 		sub := cells[(c%4)*cols+c/4]
-		if err := drawPlot(dst, p, stemArea(sub), plotDPI); err != nil {
+		if err := drawPlotIn(dst, p, sub, plotDPI); err != nil {
 			return nil, err
 		}
 		out = append(out, Axes{Kind: "stem", Rect: sub.rect(), Title: name})
@@ -517,11 +542,17 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 	bins := min(freedmanDiaconisBins(target), 50)
 	const title = "Histogram of pixel values"
 	p := newPlot(title)
+	lo, hi, top := math.Inf(1), math.Inf(-1), 0.0
+	var all []plotter.HistogramBin
 	for k, vals := range [][]float64{met, target} {
 		h, err := plotter.NewHist(plotter.Values(vals), bins)
 		if err != nil {
 			return nil, err
 		}
+		for _, b := range h.Bins {
+			lo, hi, top = math.Min(lo, b.Min), math.Max(hi, b.Max), math.Max(top, b.Weight)
+		}
+		all = append(all, h.Bins...)
 		col := colC0
 		if k == 1 {
 			col = colC1
@@ -532,10 +563,48 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 		p.Add(h)
 		p.Legend.Add([]string{"metamer", "target image"}[k], h)
 	}
-	if err := drawPlot(dst, p, plotArea(cell), plotDPI); err != nil {
+	// matplotlib's limits for bars: 5% margins along x, and from 0 (sticky)
+	// to 5% above the tallest bar.
+	if hi > lo {
+		p.X.Min, p.X.Max = lo-0.05*(hi-lo), hi+0.05*(hi-lo)
+	}
+	p.Y.Min, p.Y.Max = 0, 1.05*top
+	placeLegend(p, all, cell)
+	if err := drawPlotIn(dst, p, cell, plotDPI); err != nil {
 		return nil, err
 	}
 	return []Axes{{Kind: "histogram", Rect: cell.rect(), Title: title}}, nil
+}
+
+// placeLegend puts the histogram legend where matplotlib's loc="best"
+// usually does: the upper right corner unless fewer bars reach into the
+// upper left one (matplotlib counts the artists under each candidate box and
+// takes the first, upper right, among the least covered; only the two upper
+// corners are considered here). The box is inset by half the font size.
+func placeLegend(p *plot.Plot, bars []plotter.HistogramBin, cell rectF) {
+	// The legend's extent in axes fractions: about 100×45 px on a 279×277
+	// px axes for "metamer" / "target image" at 10 pt.
+	bw, bh := math.Min(1, 100/cell.W), math.Min(1, 45/cell.H)
+	xr := p.X.Max - p.X.Min
+	yBottom := p.Y.Min + (1-bh)*(p.Y.Max-p.Y.Min)
+	covered := func(x0, x1 float64) int {
+		n := 0
+		for _, b := range bars {
+			if b.Max > x0 && b.Min < x1 && b.Weight > yBottom {
+				n++
+			}
+		}
+		return n
+	}
+	right := covered(p.X.Max-bw*xr, p.X.Max)
+	left := covered(p.X.Min, p.X.Min+bw*xr)
+	p.Legend.Top = true
+	p.Legend.Left = left < right
+	p.Legend.XOffs = -vg.Points(5)
+	if p.Legend.Left {
+		p.Legend.XOffs = vg.Points(5)
+	}
+	p.Legend.YOffs = -vg.Points(5)
 }
 
 // freedmanDiaconisBins is plenoptic's bin rule, including its use of the

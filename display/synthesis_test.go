@@ -19,7 +19,7 @@ func TestPlotLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := f.Image().Bounds()
-	if b.Dx() != 461 || b.Dy() != 346 { // 6.4×4.8 in at 72 dpi
+	if b.Dx() != 460 || b.Dy() != 345 { // 6.4×4.8 in at 72 dpi = 460.8×345.6, truncated like matplotlib
 		t.Errorf("loss figure is %v", b.Size())
 	}
 	writeTmp(t, "plot_loss.png", f.Image())
