@@ -1,0 +1,850 @@
+package synth
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/goplenoptic/goplenoptic/plenoptic/models"
+	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
+	"gonum.org/v1/gonum/mat"
+)
+
+// EigendistortionOptions configures NewEigendistortion.
+type EigendistortionOptions struct {
+	// Backend to compute on (default: backend.Default()).
+	Backend backends.Backend
+	// Output receives the messages plenoptic prints (default os.Stdout).
+	Output io.Writer
+	// Warnings receives warnings (default os.Stderr).
+	Warnings io.Writer
+}
+
+// Eigendistortion computes the image distortions a model is most and least
+// sensitive to: the extremal eigenvectors of the Fisher information matrix
+// F = JᵀJ of the model at an image, J being the model's Jacobian
+// (plenoptic's po.synthesize.Eigendistortion). Create it with
+// NewEigendistortion and run Synthesize.
+type Eigendistortion struct {
+	be        backends.Backend
+	model     models.Model
+	image     hostTensor
+	rep       hostTensor
+	n, m      int
+	out, warn io.Writer
+
+	x          *tensors.Tensor // the image as a tensor on the backend
+	method     string
+	dists      hostTensor // [2k or n or k, C, H, W]
+	values     []float64
+	index      []int
+	jacobian   *hostTensor
+	iterations [2]int
+
+	fisherExec *Exec
+	powerExec  *Exec
+	vjpExec    *Exec
+}
+
+// NewEigendistortion prepares the eigendistortion analysis of model at image
+// (a 4-D float tensor with batch size 1). It prints, as plenoptic does,
+// "\nInitializing Eigendistortion -- Input dim: N | Output dim: M".
+func NewEigendistortion(image *tensors.Tensor, model models.Model, opts ...EigendistortionOptions) (e *Eigendistortion, err error) {
+	defer catch(&err, "NewEigendistortion")
+	var o EigendistortionOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Output == nil {
+		o.Output = os.Stdout
+	}
+	if o.Warnings == nil {
+		o.Warnings = os.Stderr
+	}
+	if model == nil {
+		return nil, errors.New("model is nil")
+	}
+	if err := tools.ValidateInput(image, tools.InputOptions{NoBatch: true}); err != nil {
+		return nil, err
+	}
+	be, err := pickBackend(o.Backend)
+	if err != nil {
+		return nil, err
+	}
+	e = &Eigendistortion{be: be, model: model, out: o.Output, warn: o.Warnings}
+	if e.image, err = newHost(image); err != nil {
+		return nil, err
+	}
+	if e.rep, err = checkedRepresentation(be, model, e.image); err != nil {
+		return nil, err
+	}
+	e.n, e.m = e.image.size(), e.rep.size()
+	e.x = e.image.tensor()
+	fmt.Fprintf(e.out, "\nInitializing Eigendistortion -- Input dim: %d | Output dim: %d\n", e.n, e.m)
+	return e, nil
+}
+
+// checkedRepresentation evaluates a model and validates its output (3-D or
+// 4-D, same float dtype, finite).
+func checkedRepresentation(be backends.Backend, model models.Model, img hostTensor) (hostTensor, error) {
+	rep, err := models.ApplyOn(be, model, img.tensor())
+	if err != nil {
+		return hostTensor{}, err
+	}
+	if r := rep.Rank(); r != 3 && r != 4 {
+		return hostTensor{}, fmt.Errorf("model output must be 3-D or 4-D, but got %d-D shape %v", r, rep.Shape().Dimensions)
+	}
+	if rep.DType() != img.dtype() {
+		return hostTensor{}, fmt.Errorf("model changes precision of the input: %s image gives a %s representation", img.dtype(), rep.DType())
+	}
+	h, err := newHost(rep)
+	if err != nil {
+		return hostTensor{}, err
+	}
+	if i, ok := allFinite(h.Data); !ok {
+		return hostTensor{}, fmt.Errorf("model output has a non-finite value %v at flat index %d", h.Data[i], i)
+	}
+	return h, nil
+}
+
+// EigenOptions configures Eigendistortion.Synthesize. Zero values mean
+// plenoptic's defaults.
+type EigenOptions struct {
+	// Method is "power" (default: the top and bottom K eigendistortions by
+	// power/orthogonal iteration), "exact" (all of them, from the explicit
+	// Jacobian; small images only) or "randomized_svd" (the top K, Halko et
+	// al.).
+	Method string
+	// K is the number of eigendistortions at each end (default 1).
+	K int
+	// MaxIter bounds each power-method run (default 1000).
+	MaxIter int
+	// P is the randomized SVD's oversampling (default 5; negative for 0).
+	P int
+	// Q is the randomized SVD's number of power iterations (default 2;
+	// negative for 0).
+	Q int
+	// StopCriterion: a power run stops once the eigenvalues changed by at
+	// most this (L2 norm over the K values) in one iteration (default 1e-7).
+	StopCriterion float64
+	// Seed, when not zero, seeds a private generator for the random
+	// starting vectors; zero draws them from tools.Randn (seeded by
+	// tools.Seed, as plenoptic draws from torch's global generator).
+	Seed uint64
+	// InitialTop and InitialBottom replace the random starting vectors of
+	// the two power runs: n×K values, row-major as torch.randn(n, K) (they
+	// are normalised). InitialP replaces the randomized SVD's random n×(K+P)
+	// matrix. For reproducing plenoptic runs exactly.
+	InitialTop, InitialBottom, InitialP []float64
+	// Progress, when set, is called every ProgressEvery power iterations
+	// (every iteration when ProgressEvery is 0) and once with Done at the
+	// end of each run.
+	Progress func(Progress)
+	// ProgressEvery > 0 without a Progress callback prints one line every
+	// ProgressEvery iterations (stage, iteration, eigenvalue, change).
+	ProgressEvery int
+	// ProgressBar chooses when the terminal bar is drawn (default: when no
+	// callback is given and standard error is a terminal).
+	ProgressBar ProgressMode
+}
+
+// NewProgressPrinter returns a progress callback that prints one line per
+// report on w, e.g. "Top k=1 | iteration 100/1000 | eigenvalue 9.9946e-01 |
+// delta 1.23E-06" (for a metamer: iteration, loss, learning rate and norms).
+func NewProgressPrinter(w io.Writer) func(Progress) {
+	return func(p Progress) {
+		if p.Done {
+			return
+		}
+		switch p.Stage {
+		case "Top", "Bottom":
+			fmt.Fprintf(w, "%s k=%d | iteration %d/%d | eigenvalue %s | delta %s\n", p.Stage, p.K, p.Iteration, p.MaxIter,
+				pyE(p.Eigenvalue, 4, false), pyE(p.Delta, 2, true))
+		default:
+			fmt.Fprintf(w, "%s | iteration %d/%d | loss %s | learning_rate %s | gradient_norm %s | pixel_change_norm %s\n",
+				p.Stage, p.Iteration, p.MaxIter, pyE(p.Loss, 4, false), tqdmNum(p.LearningRate),
+				pyE(p.GradientNorm, 4, false), pyE(p.PixelChangeNorm, 4, false))
+		}
+	}
+}
+
+// Synthesize computes the eigendistortions with the chosen method, printing
+// plenoptic's messages: for "power", "Top k=1 eigendists computed | Stop
+// criterion 1.00E-07 reached." when a run converges (nothing when it uses
+// all MaxIter iterations), then the same for "Bottom" (the bottom run
+// iterates F − λ_top·I); for "exact", "Computing all eigendistortions"; for
+// "randomized_svd", "Estimating top k=… eigendistortions using randomized
+// SVD" and "Randomized SVD complete! Estimated spectral approximation error
+// = …".
+func (e *Eigendistortion) Synthesize(opts EigenOptions) (err error) {
+	defer catch(&err, "Eigendistortion.Synthesize")
+	if opts.Method == "" {
+		opts.Method = "power"
+	}
+	if opts.K == 0 {
+		opts.K = 1
+	}
+	if opts.MaxIter == 0 {
+		opts.MaxIter = 1000
+	}
+	switch {
+	case opts.P == 0:
+		opts.P = 5
+	case opts.P < 0:
+		opts.P = 0
+	}
+	switch {
+	case opts.Q == 0:
+		opts.Q = 2
+	case opts.Q < 0:
+		opts.Q = 0
+	}
+	if opts.StopCriterion == 0 {
+		opts.StopCriterion = 1e-7
+	}
+	if opts.K < 0 || opts.K > e.n {
+		return fmt.Errorf("k must be between 1 and the input dimension %d, got %d", e.n, opts.K)
+	}
+	if opts.MaxIter < 0 {
+		return errors.New("max_iter must be greater than zero")
+	}
+	rng := normalSource(opts.Seed)
+	switch opts.Method {
+	case "exact":
+		return e.synthesizeExact()
+	case "randomized_svd":
+		return e.synthesizeRandomizedSVD(opts, rng)
+	case "power":
+		return e.synthesizePower(opts, rng)
+	}
+	return fmt.Errorf("method must be in [power exact randomized_svd], got %q", opts.Method)
+}
+
+// fisherGraph builds F·v for every column v of V ([c, C, H, W]) at x by
+// double reverse-mode differentiation: g(d) = Jᵀd for a dummy d, J v =
+// ∂⟨g(d), v⟩/∂d, F v = Jᵀ(J v).
+func (e *Eigendistortion) fisherGraph(x, V *Node) *Node {
+	y := e.model.Forward(x)
+	d := OnesLike(y)
+	g := Gradient(ReduceAllSum(Mul(y, d)), x)[0]
+	c := V.Shape().Dimensions[0]
+	out := make([]*Node, c)
+	for j := range c {
+		v := StopGradient(Reshape(Slice(V, AxisRange(j, j+1)), x.Shape().Dimensions...))
+		out[j] = fisherProduct(x, y, d, g, v)
+	}
+	if c == 1 {
+		return out[0]
+	}
+	return Concatenate(out, 0)
+}
+
+// fisherProduct is Jᵀ(J v) given y = f(x), the dummy d and g = Jᵀd.
+func fisherProduct(x, y, d, g, v *Node) *Node {
+	jv := Gradient(ReduceAllSum(Mul(g, StopGradient(v))), d)[0]
+	return Gradient(ReduceAllSum(Mul(y, StopGradient(jv))), x)[0]
+}
+
+// fisherChunk is how many Fisher products one execution computes.
+const fisherChunk = 1
+
+// fisher returns F·v for each of the columns vs (each of length n).
+func (e *Eigendistortion) fisher(vs [][]float64) ([][]float64, error) {
+	if e.fisherExec == nil {
+		ex, err := cachedExec(e.be, e.model, "eigen-fisher", func() (*Exec, error) {
+			return NewExec(e.be, func(x, V *Node) *Node { return e.fisherGraph(x, V) })
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.fisherExec = ex
+	}
+	out := make([][]float64, 0, len(vs))
+	dims := e.image.Dims
+	for start := 0; start < len(vs); start += fisherChunk {
+		end := min(start+fisherChunk, len(vs))
+		buf := make([]float64, 0, (end-start)*e.n)
+		for _, v := range vs[start:end] {
+			buf = append(buf, v...)
+		}
+		in := makeTensor(buf, e.image.dtype(), append([]int{end - start}, dims[1:]...))
+		res, err := e.fisherExec.Exec1(e.x, in)
+		if err != nil {
+			return nil, err
+		}
+		vals, err := float64s(res)
+		finalize(res, in)
+		if err != nil {
+			return nil, err
+		}
+		for j := range end - start {
+			out = append(out, vals[j*e.n:(j+1)*e.n])
+		}
+	}
+	return out, nil
+}
+
+// powerStepExec compiles the fused k = 1 power step: from v and the shift,
+// w = F v − shift·v, v' = −sign(w₀)·w/‖w‖ (LAPACK's QR sign), λ = v'ᵀ F v'.
+func (e *Eigendistortion) powerStepExec() (*Exec, error) {
+	if e.powerExec != nil {
+		return e.powerExec, nil
+	}
+	ex, err := cachedExec(e.be, e.model, "eigen-power-step", func() (*Exec, error) {
+		return NewExec(e.be, func(x, v, shift *Node) (*Node, *Node) {
+			y := e.model.Forward(x)
+			d := OnesLike(y)
+			g := Gradient(ReduceAllSum(Mul(y, d)), x)[0]
+			w := Sub(fisherProduct(x, y, d, g, v), Mul(v, shift))
+			w0 := Reshape(Slice(Reshape(w, -1), AxisRange(0, 1)))
+			nw := norm(w)
+			zero := ScalarZero(x.Graph(), x.DType())
+			beta := Where(GreaterOrEqual(w0, zero), Neg(nw), nw)
+			vNew := Div(w, beta)
+			lam := SumAll(Mul(vNew, fisherProduct(x, y, d, g, vNew)))
+			return vNew, lam
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.powerExec = ex
+	return ex, nil
+}
+
+// synthesizePower runs the top and the bottom power iterations.
+func (e *Eigendistortion) synthesizePower(opts EigenOptions, rng func(int) []float64) error {
+	k := opts.K
+	init := func(given []float64, what string) ([][]float64, error) {
+		cols := make([][]float64, k)
+		for j := range cols {
+			cols[j] = make([]float64, e.n)
+		}
+		if given != nil {
+			if len(given) != e.n*k {
+				return nil, fmt.Errorf("%s must have n·k = %d values, got %d", what, e.n*k, len(given))
+			}
+			for i := range e.n {
+				for j := range k {
+					cols[j][i] = given[i*k+j]
+				}
+			}
+		} else {
+			r := rng(e.n * k)
+			for i := range e.n {
+				for j := range k {
+					cols[j][i] = r[i*k+j]
+				}
+			}
+		}
+		return cols, nil
+	}
+	v0, err := init(opts.InitialTop, "InitialTop")
+	if err != nil {
+		return err
+	}
+	lamTop, vTop, it, err := e.power(opts, v0, 0, "Top")
+	if err != nil {
+		return err
+	}
+	e.iterations[0] = it
+	v0, err = init(opts.InitialBottom, "InitialBottom")
+	if err != nil {
+		return err
+	}
+	lamBot, vBot, it, err := e.power(opts, v0, lamTop[0], "Bottom")
+	if err != nil {
+		return err
+	}
+	e.iterations[1] = it
+	e.method = "power"
+	e.setResults(append(vTop, vBot...), append(lamTop, lamBot...))
+	e.index = nil
+	for j := range k {
+		e.index = append(e.index, j)
+	}
+	for j := range k {
+		e.index = append(e.index, e.n-k+j)
+	}
+	return nil
+}
+
+// normalSource returns n standard normal values per call: from tools.Randn
+// when seed is 0, else from a private generator seeded with seed.
+func normalSource(seed uint64) func(int) []float64 {
+	if seed == 0 {
+		return tools.Randn
+	}
+	r := rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d))
+	return func(n int) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = r.NormFloat64()
+		}
+		return out
+	}
+}
+
+// setResults stores unit eigendistortion columns and absolute eigenvalues.
+func (e *Eigendistortion) setResults(cols [][]float64, values []float64) {
+	data := make([]float64, 0, len(cols)*e.n)
+	for _, c := range cols {
+		data = append(data, c...)
+	}
+	e.dists = hostTensor{DType: e.image.DType, Dims: append([]int{len(cols)}, e.image.Dims[1:]...), Data: data}
+	e.values = make([]float64, len(values))
+	for i, v := range values {
+		e.values[i] = math.Abs(v)
+	}
+}
+
+// roundTo rounds v to the image's precision (plenoptic's vectors are
+// tensors of the image's dtype).
+func (e *Eigendistortion) roundTo(v []float64) {
+	if e.image.DType == "float32" {
+		for i, x := range v {
+			v[i] = float64(float32(x))
+		}
+	}
+}
+
+// power is plenoptic's _synthesize_power: (orthogonal) iteration with F −
+// shift·I, stopping when the unshifted Rayleigh quotients change by at most
+// the stop criterion. It returns the eigenvalues, the vectors and the number
+// of iterations run.
+func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64, stage string) ([]float64, [][]float64, int, error) {
+	k := len(v)
+	for _, c := range v {
+		scaleTo(c, 1/norm2(c))
+		e.roundTo(c)
+	}
+	report := progressSink(opts.Progress, opts.ProgressBar)
+	if opts.Progress == nil && opts.ProgressEvery > 0 {
+		lines := NewProgressPrinter(e.out)
+		if report == nil {
+			report = lines
+		} else {
+			bar := report
+			report = func(p Progress) { bar(p); lines(p) }
+		}
+	}
+	every := max(opts.ProgressEvery, 1)
+	start := time.Now()
+	desc := fmt.Sprintf("%s k=%d eigendists", stage, k)
+	tol := opts.StopCriterion
+	var last Progress
+	done := func() {
+		if report != nil && last.Iteration > 0 {
+			last.Done, last.Elapsed = true, time.Since(start)
+			report(last)
+		}
+	}
+	defer done()
+
+	if k == 1 {
+		ex, err := e.powerStepExec()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		dt := e.image.dtype()
+		vt := makeTensor(v[0], dt, e.image.Dims)
+		step := func(vt *tensors.Tensor, shift float64) (*tensors.Tensor, float64, error) {
+			outs, err := ex.Exec(e.x, donate(e.be, vt), makeTensor([]float64{shift}, dt, nil))
+			if err != nil {
+				return nil, 0, err
+			}
+			lam, err := float64s(outs[1])
+			finalize(outs[1])
+			if err != nil {
+				return nil, 0, err
+			}
+			return outs[0], lam[0], nil
+		}
+		// Initial F v / ‖F v‖ and its Rayleigh quotient: the fused step with
+		// no shift gives the same vector up to its sign, which the first
+		// iteration's normalisation makes irrelevant.
+		vt, lam, err := step(vt, 0)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		dLam := math.Inf(1)
+		its := 0
+		for range opts.MaxIter {
+			if dLam <= tol {
+				fmt.Fprintf(e.out, "%s computed | Stop criterion %s reached.\n", desc, pyE(tol, 2, true))
+				break
+			}
+			vNew, lamNew, err := step(vt, shift)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			dLam = math.Abs(lam - lamNew)
+			if e.image.DType == "float32" {
+				dLam = float64(float32(dLam))
+			}
+			vt, lam = vNew, lamNew
+			its++
+			if report != nil && (its%every == 0 || its == opts.MaxIter) {
+				cur := vt
+				last = Progress{Stage: stage, K: k, Iteration: its, MaxIter: opts.MaxIter, TotalIterations: its,
+					Eigenvalue: lam, Delta: dLam, Elapsed: time.Since(start),
+					current: func() (*tensors.Tensor, error) { return localCopy(cur) }}
+				report(last)
+			}
+		}
+		vals, err := float64s(vt)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return []float64{lam}, [][]float64{vals}, its, nil
+	}
+
+	// k > 1: orthogonal iteration, Fisher products on the backend, QR here.
+	fv, err := e.fisher(v)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for j := range v {
+		v[j] = scaled(fv[j], 1/norm2(fv[j]))
+		e.roundTo(v[j])
+	}
+	lam, err := e.rayleigh(v)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	dLam := math.Inf(1)
+	its := 0
+	for range opts.MaxIter {
+		if dLam <= tol {
+			fmt.Fprintf(e.out, "%s computed | Stop criterion %s reached.\n", desc, pyE(tol, 2, true))
+			break
+		}
+		fv, err := e.fisher(v)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for j := range fv {
+			for i := range fv[j] {
+				fv[j][i] -= shift * v[j][i]
+			}
+		}
+		vNew := householderQR(fv)
+		for j := range vNew {
+			e.roundTo(vNew[j])
+		}
+		lamNew, err := e.rayleigh(vNew)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		s := 0.0
+		for j := range lam {
+			s += (lam[j] - lamNew[j]) * (lam[j] - lamNew[j])
+		}
+		dLam = math.Sqrt(s)
+		v, lam = vNew, lamNew
+		its++
+		if report != nil && (its%every == 0 || its == opts.MaxIter) {
+			first := slices.Clone(v[0])
+			last = Progress{Stage: stage, K: k, Iteration: its, MaxIter: opts.MaxIter, TotalIterations: its,
+				Eigenvalue: lam[0], Delta: dLam, Elapsed: time.Since(start),
+				current: func() (*tensors.Tensor, error) { return makeTensor(first, e.image.dtype(), e.image.Dims), nil }}
+			report(last)
+		}
+	}
+	return lam, v, its, nil
+}
+
+// rayleigh returns vᵀ F v for each column.
+func (e *Eigendistortion) rayleigh(v [][]float64) ([]float64, error) {
+	fv, err := e.fisher(v)
+	if err != nil {
+		return nil, err
+	}
+	lam := make([]float64, len(v))
+	for j := range v {
+		lam[j] = dot(v[j], fv[j])
+	}
+	e.roundTo(lam)
+	return lam, nil
+}
+
+func scaleTo(v []float64, s float64) {
+	for i := range v {
+		v[i] *= s
+	}
+}
+
+func scaled(v []float64, s float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = x * s
+	}
+	return out
+}
+
+// Jacobian computes J (m×n, row i = Jᵀe_i) by reverse-mode products with the
+// rows of the identity, a chunk of rows per execution.
+func (e *Eigendistortion) computeJacobian() (*mat.Dense, error) {
+	if e.vjpExec == nil {
+		ex, err := cachedExec(e.be, e.model, "eigen-vjp", func() (*Exec, error) {
+			return NewExec(e.be, func(x, U *Node) *Node {
+				y := e.model.Forward(x)
+				c := U.Shape().Dimensions[0]
+				rows := make([]*Node, c)
+				for j := range c {
+					u := StopGradient(Reshape(Slice(U, AxisRange(j, j+1)), y.Shape().Dimensions...))
+					rows[j] = Reshape(Gradient(ReduceAllSum(Mul(y, u)), x)[0], 1, -1)
+				}
+				if c == 1 {
+					return rows[0]
+				}
+				return Concatenate(rows, 0)
+			})
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.vjpExec = ex
+	}
+	const chunk = 1
+	J := mat.NewDense(e.m, e.n, nil)
+	for start := 0; start < e.m; start += chunk {
+		end := min(start+chunk, e.m)
+		u := make([]float64, (end-start)*e.m)
+		for r := start; r < end; r++ {
+			u[(r-start)*e.m+r] = 1
+		}
+		in := makeTensor(u, e.image.dtype(), []int{end - start, e.m})
+		res, err := e.vjpExec.Exec1(e.x, in)
+		if err != nil {
+			return nil, err
+		}
+		vals, err := float64s(res)
+		finalize(res, in)
+		if err != nil {
+			return nil, err
+		}
+		for r := start; r < end; r++ {
+			J.SetRow(r, vals[(r-start)*e.n:(r-start+1)*e.n])
+		}
+	}
+	return J, nil
+}
+
+// synthesizeExact builds J, F = JᵀJ and its full eigendecomposition.
+func (e *Eigendistortion) synthesizeExact() error {
+	if float64(e.m)*float64(e.n) > 1e6 {
+		fmt.Fprintln(e.warn, "UserWarning: Jacobian > 1e6 elements and may cause out-of-memory. Use method =  {'power', 'randomized_svd'}.")
+	}
+	fmt.Fprintln(e.out, "Computing all eigendistortions")
+	if float64(e.n) > 1e4 {
+		fmt.Fprintln(e.warn, "UserWarning: Calculation of Jacobian with input dimensionality greater than 1E4 may take too long; consider an iterative method (e.g. power method, randomized svd) instead.")
+	}
+	J, err := e.computeJacobian()
+	if err != nil {
+		return err
+	}
+	var F mat.Dense
+	F.Mul(J.T(), J)
+	sym := mat.NewSymDense(e.n, nil)
+	for i := range e.n {
+		for j := i; j < e.n; j++ {
+			sym.SetSym(i, j, F.At(i, j))
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(sym, true) {
+		return errors.New("eigendecomposition of the Fisher matrix failed")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	cols := make([][]float64, e.n)
+	values := make([]float64, e.n)
+	for j := range e.n {
+		src := e.n - 1 - j // descending
+		values[j] = vals[src]
+		cols[j] = mat.Col(nil, src, &vecs)
+	}
+	e.method = "exact"
+	e.setResults(cols, values)
+	e.index = make([]int, e.n)
+	for i := range e.index {
+		e.index[i] = i
+	}
+	jd := make([]float64, 0, e.m*e.n)
+	for r := range e.m {
+		jd = append(jd, J.RawRowView(r)...)
+	}
+	e.jacobian = &hostTensor{DType: e.image.DType, Dims: []int{e.m, e.n}, Data: jd}
+	return nil
+}
+
+// synthesizeRandomizedSVD is Halko et al.'s randomized range finder with q
+// power iterations, as plenoptic implements it.
+func (e *Eigendistortion) synthesizeRandomizedSVD(opts EigenOptions, rng func(int) []float64) error {
+	k, p, q := opts.K, opts.P, opts.Q
+	l := k + p
+	if l > e.n {
+		return fmt.Errorf("k + p = %d exceeds the input dimension %d", l, e.n)
+	}
+	fmt.Fprintf(e.out, "Estimating top k=%d eigendistortions using randomized SVD\n", k)
+	P := make([][]float64, l)
+	for j := range P {
+		P[j] = make([]float64, e.n)
+	}
+	if opts.InitialP != nil {
+		if len(opts.InitialP) != e.n*l {
+			return fmt.Errorf("InitialP must have n·(k+p) = %d values, got %d", e.n*l, len(opts.InitialP))
+		}
+		for i := range e.n {
+			for j := range l {
+				P[j][i] = opts.InitialP[i*l+j]
+			}
+		}
+	} else {
+		r := rng(e.n * l)
+		for i := range e.n {
+			for j := range l {
+				P[j][i] = r[i*l+j]
+			}
+		}
+	}
+	P = householderQR(P)
+	Z, err := e.fisher(P)
+	if err != nil {
+		return err
+	}
+	for range q {
+		if Z, err = e.fisher(Z); err != nil {
+			return err
+		}
+	}
+	Q := householderQR(Z)
+	FQ, err := e.fisher(Q)
+	if err != nil {
+		return err
+	}
+	B := mat.NewDense(l, l, nil)
+	for i := range l {
+		for j := range l {
+			B.Set(i, j, dot(Q[i], FQ[j]))
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(B, mat.SVDThin) {
+		return errors.New("SVD of the projected Fisher matrix failed")
+	}
+	S := svd.Values(nil)
+	var V mat.Dense
+	svd.VTo(&V)
+	cols := make([][]float64, k)
+	for c := range k {
+		col := make([]float64, e.n)
+		for j := range l {
+			w := V.At(j, c)
+			for i := range col {
+				col[i] += Q[j][i] * w
+			}
+		}
+		cols[c] = col
+	}
+	// Error estimate: mean over 20 random ω of ‖Fω − QQᵀFω‖.
+	omega := make([][]float64, 20)
+	r := rng(e.n * 20)
+	for j := range omega {
+		omega[j] = make([]float64, e.n)
+		for i := range omega[j] {
+			omega[j][i] = r[i*20+j]
+		}
+	}
+	Fo, err := e.fisher(omega)
+	if err != nil {
+		return err
+	}
+	errSum := 0.0
+	for _, f := range Fo {
+		r := slices.Clone(f)
+		for _, qc := range Q {
+			c := dot(qc, f)
+			for i := range r {
+				r[i] -= c * qc[i]
+			}
+		}
+		errSum += norm2(r)
+	}
+	fmt.Fprintf(e.out, "Randomized SVD complete! Estimated spectral approximation error = %.2f\n", errSum/20)
+	e.method = "randomized_svd"
+	e.setResults(cols, S[:k])
+	e.index = make([]int, k)
+	for i := range e.index {
+		e.index[i] = i
+	}
+	return nil
+}
+
+// Image returns the image (a host copy).
+func (e *Eigendistortion) Image() *tensors.Tensor { return e.image.tensor() }
+
+// Eigendistortions returns the eigendistortions as a [N, C, H, W] tensor of
+// unit-norm images: for "power" N = 2k, [top_1..top_k, bottom_1..bottom_k];
+// for "exact" all n in descending eigenvalue order; for "randomized_svd"
+// the top k. Nil before Synthesize.
+func (e *Eigendistortion) Eigendistortions() *tensors.Tensor {
+	if e.dists.Data == nil {
+		return nil
+	}
+	return e.dists.tensor()
+}
+
+// Eigenvalues returns the (absolute) eigenvalues matching Eigendistortions.
+func (e *Eigendistortion) Eigenvalues() []float64 { return slices.Clone(e.values) }
+
+// Eigenindex returns the index of each eigendistortion in the full,
+// descending spectrum: [0..k−1, n−k..n−1] for "power".
+func (e *Eigendistortion) Eigenindex() []int { return slices.Clone(e.index) }
+
+// Method returns the method of the last Synthesize ("" before).
+func (e *Eigendistortion) Method() string { return e.method }
+
+// Jacobian returns the m×n Jacobian computed by the "exact" method (nil
+// otherwise).
+func (e *Eigendistortion) Jacobian() *tensors.Tensor {
+	if e.jacobian == nil {
+		return nil
+	}
+	return e.jacobian.tensor()
+}
+
+// Iterations returns the number of iterations of the top and bottom power
+// runs of the last "power" synthesis.
+func (e *Eigendistortion) Iterations() [2]int { return e.iterations }
+
+// Model returns the model.
+func (e *Eigendistortion) Model() models.Model { return e.model }
+
+// FisherProduct returns F v = Jᵀ(J v) for an image-shaped v ([1, C, H, W] or
+// any shape with n elements), computed on the backend.
+func (e *Eigendistortion) FisherProduct(v *tensors.Tensor) (out *tensors.Tensor, err error) {
+	defer catch(&err, "Eigendistortion.FisherProduct")
+	vals, err := float64s(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(vals) != e.n {
+		return nil, fmt.Errorf("vector has %d elements, want %d", len(vals), e.n)
+	}
+	fv, err := e.fisher([][]float64{vals})
+	if err != nil {
+		return nil, err
+	}
+	return makeTensor(fv[0], e.image.dtype(), e.image.Dims), nil
+}

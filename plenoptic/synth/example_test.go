@@ -1,0 +1,77 @@
+package synth_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/goplenoptic/goplenoptic/plenoptic/data"
+	"github.com/goplenoptic/goplenoptic/plenoptic/filters"
+	"github.com/goplenoptic/goplenoptic/plenoptic/models"
+	"github.com/goplenoptic/goplenoptic/plenoptic/synth"
+	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
+)
+
+// A metamer of the tutorial's Gaussian model: 20 iterations from curie
+// towards einstein, storing every iteration, then 10 more (resuming with the
+// same optimizer state).
+func ExampleNewMetamer() {
+	img, err := data.Einstein()
+	if err != nil {
+		log.Fatal(err)
+	}
+	curie, err := data.Curie()
+	if err != nil {
+		log.Fatal(err)
+	}
+	model, err := models.NewNotebookGaussian(models.NotebookGaussianOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	met, err := synth.NewMetamer(img, model, synth.MetamerOptions{InitialImage: curie})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := met.Synthesize(synth.SynthOptions{MaxIter: 20, StoreProgress: 1}); err != nil {
+		log.Fatal(err)
+	}
+	if err := met.Synthesize(synth.SynthOptions{MaxIter: 10, StoreProgress: 1}); err != nil {
+		log.Fatal(err)
+	}
+	losses := met.Losses()
+	fmt.Printf("%d iterations, %d saved images\n", len(losses), len(met.SavedMetamers()))
+	fmt.Printf("first loss %.4f, last recorded loss %.4f\n", losses[0], losses[len(losses)-1])
+	// Output:
+	// 30 iterations, 30 saved images
+	// first loss 0.0953, last recorded loss 0.0126
+}
+
+// The most and least noticeable distortions of the tutorial's
+// CenterSurround model at einstein, by the power method (here at most 200
+// iterations for each end).
+func ExampleNewEigendistortion() {
+	tools.Seed(1) // plenoptic's po.tools.set_seed(1): the starting vectors are random
+	img, err := data.Einstein()
+	if err != nil {
+		log.Fatal(err)
+	}
+	model, err := models.NewCenterSurround(models.CenterSurroundOptions{
+		KernelSize: models.Square(31), CenterStd: []float64{1.962}, SurroundStd: []float64{4.235},
+		PadMode: filters.Circular,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	eig, err := synth.NewEigendistortion(img, model)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := eig.Synthesize(synth.EigenOptions{MaxIter: 200}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(eig.Eigendistortions().Shape().Dimensions, eig.Eigenindex())
+	fmt.Printf("largest eigenvalue %.2f\n", eig.Eigenvalues()[0])
+	// Output:
+	// Initializing Eigendistortion -- Input dim: 65536 | Output dim: 65536
+	// [2 1 256 256] [0 65535]
+	// largest eigenvalue 0.42
+}
