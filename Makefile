@@ -22,9 +22,13 @@ test:
 	set -o pipefail; go test $(GO_TEST_FLAGS) -v ./... 2>&1 | tee .local/test.log
 	@grep -E '^ *--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed, %d skipped\n", c["PASS:"]+0, c["FAIL:"]+0, c["SKIP:"]+0}'
 
-## bench: Go benchmarks on XLA CPU and pure Go.
+## bench: Go benchmarks (XLA CPU and pure Go), then the same synthesis workloads timed
+## side by side against plenoptic 1.1.0 on CPU torch (ratio table). BENCH_ITERS sets iterations.
+BENCH_ITERS ?= 20
 bench: setup
-	go test -run '^$$' -bench . -benchtime 20x ./plenoptic/...
+	go test -run '^$$' -bench . -benchtime $(BENCH_ITERS)x ./plenoptic/filters/ ./plenoptic/models/
+	bash testdata/reference/setup_venv.sh
+	bash testdata/bench/compare.sh $(BENCH_ITERS)
 
 ## reference: regenerate testdata/reference with the real plenoptic 1.1.0 (needs torch; not part of test).
 reference: setup

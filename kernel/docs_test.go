@@ -100,22 +100,24 @@ func renderInChromium(t *testing.T, page string) imageReport {
 	return r
 }
 
-// TestDocsIndex builds the docs of the smoke notebook and opens the index and
-// the page in Chromium.
-func TestDocsIndex(t *testing.T) {
-	root := projectRoot(t)
-	out := t.TempDir()
-	executeNotebooks(t, out, filepath.Join(root, "notebooks", "smoke.ipynb"))
-	docs := filepath.Join(out, "docs")
-	buildDocs(t, docs, filepath.Join(out, "smoke.ipynb"))
+// TestDocs builds the docs from the executed tutorial and opens the page in
+// headless Chromium: every image must render (non-zero natural size).
+func TestDocs(t *testing.T) {
+	executed := filepath.Join(executedIntroduction(t), "introduction.ipynb")
+	docs := filepath.Join(t.TempDir(), "docs")
+	buildDocs(t, docs, executed)
 	index, err := os.ReadFile(filepath.Join(docs, "index.html"))
-	if err != nil || !strings.Contains(string(index), `href="smoke.html"`) {
+	if err != nil || !strings.Contains(string(index), `href="introduction.html"`) {
 		t.Fatalf("index does not link the page: %v\n%s", err, index)
 	}
-	r := renderInChromium(t, filepath.Join(docs, "smoke.html"))
+	r := renderInChromium(t, filepath.Join(docs, "introduction.html"))
+	if len(r.Images) < 20 {
+		t.Errorf("the page shows %d images, want the tutorial's figures (≥ 20)", len(r.Images))
+	}
 	for _, img := range r.Images {
 		if img.NaturalWidth == 0 || img.NaturalHeight == 0 {
 			t.Errorf("image %s… did not render (natural size %d×%d)", img.Src, img.NaturalWidth, img.NaturalHeight)
 		}
 	}
+	t.Logf("%d images rendered, %d videos", len(r.Images), r.Videos)
 }

@@ -43,6 +43,7 @@ func NewSpec(root string) (Spec, error) {
 		"PJRT_PLUGIN_LIBRARY_PATH": filepath.Join(root, ".local", "pjrt"),
 		"GOMLX_NO_AUTO_INSTALL":    "1",
 		"GOFLAGS":                  "-buildvcs=false",
+		"GOPLENOPTIC_QUIET":        "1", // the notebook prints the backend once, with backend.Describe
 	}
 	for _, k := range []string{"GOPATH", "GOMODCACHE", "GOCACHE", "HOME", "LD_LIBRARY_PATH", "GOPLENOPTIC_BACKEND"} {
 		if v := os.Getenv(k); v != "" {

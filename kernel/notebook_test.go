@@ -2,6 +2,12 @@ package kernel
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,25 +136,104 @@ func lastLines(s string, n int) string {
 	return strings.Join(keep, "\n")
 }
 
-// TestSmokeNotebook executes the smoke notebook on the gonb kernel: it must
-// build against this checkout and report the backend it runs on.
-func TestSmokeNotebook(t *testing.T) {
-	root := projectRoot(t)
-	out := t.TempDir()
-	executeNotebooks(t, out, filepath.Join(root, "notebooks", "smoke.ipynb"))
-	nb := readNotebook(t, filepath.Join(out, "smoke.ipynb"))
-	var all strings.Builder
-	for _, c := range nb.Cells {
+var (
+	introOnce sync.Once
+	introDir  string
+	introErr  string
+)
+
+// executedIntroduction executes notebooks/introduction.ipynb once per test
+// binary and returns the folder holding the executed copy.
+func executedIntroduction(t *testing.T) string {
+	t.Helper()
+	introOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "goplenoptic-notebook-")
+		if err != nil {
+			introErr = err.Error()
+			return
+		}
+		introDir = dir
+		root := projectRoot(t)
+		py := filepath.Join(root, ".venv", "bin", "python")
+		cmd := exec.Command(py, filepath.Join(root, "kernel", "execute.py"), "--timeout", "1800", "--out", dir,
+			filepath.Join(root, "notebooks", "introduction.ipynb"))
+		cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root))
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			introErr = fmt.Sprintf("executing the notebook failed: %v\n%s", err, lastLines(string(out), 80))
+			return
+		}
+		t.Logf("introduction.ipynb executed headless in %.0f s", time.Since(start).Seconds())
+	})
+	if introErr != "" {
+		t.Fatal(introErr)
+	}
+	return introDir
+}
+
+// TestIntroductionNotebook runs the tutorial end to end on the gonb kernel and
+// checks what it shows: no errors, a picture in every figure cell, the
+// backend line, plenoptic's messages, and the roll comparison's numbers.
+func TestIntroductionNotebook(t *testing.T) {
+	nb := readNotebook(t, filepath.Join(executedIntroduction(t), "introduction.ipynb"))
+	var stdout, stderr strings.Builder
+	figures := 0
+	for i, c := range nb.Cells {
+		if c.CellType != "code" {
+			continue
+		}
+		src := c.SourceText()
 		for _, o := range c.Outputs {
 			if o.OutputType == "error" {
-				t.Errorf("cell %q has an error output", c.SourceText())
+				t.Errorf("cell %d has an error output:\n%s", i, src)
+			}
+			if o.OutputType == "stream" && o.Name == "stderr" {
+				stderr.WriteString(joinText(o.Text))
 			}
 		}
-		all.WriteString(c.Stdout())
-	}
-	for _, want := range []string{"goplenoptic backend: xla:cpu", "einstein: (Float32)[1 1 256 256]"} {
-		if !strings.Contains(all.String(), want) {
-			t.Errorf("notebook output lacks %q; got:\n%s", want, all.String())
+		stdout.WriteString(c.Stdout())
+		if body := src[strings.Index(src, "%%")+1:]; strings.Contains(src, "%%") &&
+			(strings.Contains(body, "imshow(") || strings.Contains(body, "show(") || strings.Contains(body, ".Show()") || strings.Contains(body, "metamerGrid(")) {
+			figures++
+			if !c.HasImage() {
+				t.Errorf("figure cell %d shows no image:\n%s", i, src)
+			}
 		}
 	}
+	if figures < 19 { // the tutorial's cells 2, 6, 8-11, 13, 14, 16, 17, 19, 21, 22, 24, 26-30
+		t.Errorf("only %d figure cells found; the tutorial has 19", figures)
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"goplenoptic backend: xla:cpu",
+		"Initializing Eigendistortion -- Input dim: 65536 | Output dim: 65536",
+		"Top k=1 eigendists computed | Stop criterion 1.00E-07 reached.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the notebook does not print %q", want)
+		}
+	}
+	if !strings.Contains(stderr.String(), "Loss has converged, stopping synthesis") {
+		t.Errorf("the convergence warning is missing")
+	}
+	norms := map[string][]float64{}
+	re := regexp.MustCompile(`(?m)^(LG|CenterSurround) l2 norm of response change, [^:]*: ([0-9.eE+-]+)$`)
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		v, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		norms[m[1]] = append(norms[m[1]], v)
+	}
+	if len(norms["LG"]) != 2 || len(norms["CenterSurround"]) != 2 {
+		t.Fatalf("roll comparison prints %v, want two l2 norms each for LG and CenterSurround", norms)
+	}
+	if cs := norms["CenterSurround"]; math.Abs(cs[0]-cs[1]) > 1e-6 {
+		t.Errorf("CenterSurround is shift-invariant: the two norms %v must agree to 1e-6", cs)
+	}
+	if lg := norms["LG"]; math.Abs(lg[0]-lg[1]) < 1e-3 {
+		t.Errorf("LG is not shift-invariant: the two norms %v should differ", lg)
+	}
+	t.Logf("roll comparison: LG %v, CenterSurround %v; %d figure cells", norms["LG"], norms["CenterSurround"], figures)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/gob"
 	"os"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func saveInt(v int, path string) error {
@@ -36,12 +38,8 @@ func TestGetBuildsOnceThenLoads(t *testing.T) {
 			t.Fatalf("Get = %v, %v", v, err)
 		}
 	}
-	if builds != 1 {
-		t.Errorf("built %d times, want 1", builds)
-	}
-	if err := Forget("answer"); err != nil {
-		t.Fatal(err)
-	}
+	require.Equal(t, 1, builds, "the value must be built once and then loaded")
+	require.NoError(t, Forget("answer"))
 	if _, err := Get("answer", loadInt, build, saveInt); err != nil || builds != 2 {
 		t.Errorf("after Forget: builds=%d err=%v", builds, err)
 	}
