@@ -24,6 +24,11 @@ import (
 // EnvBackend names the environment variable that forces a backend.
 const EnvBackend = "GOPLENOPTIC_BACKEND"
 
+// EnvQuiet, when set, stops Default from printing the backend line (notebook
+// kernels set it: each GoNB cell is a new process, and the notebook prints the
+// backend once with Describe).
+const EnvQuiet = "GOPLENOPTIC_QUIET"
+
 // EnvPluginDir names the environment variable GoMLX searches for PJRT plugins.
 const EnvPluginDir = pjrt.PJRTPluginPathsEnv
 
@@ -74,7 +79,7 @@ var (
 func Default() (backends.Backend, error) {
 	once.Do(func() {
 		defaultBE, defaultInf, defaultErr = New()
-		if defaultErr == nil && !printed && os.Getenv("GOPLENOPTIC_QUIET") == "" {
+		if defaultErr == nil && !printed && os.Getenv(EnvQuiet) == "" {
 			fmt.Println(defaultInf)
 			printed = true
 		}

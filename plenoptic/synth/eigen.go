@@ -309,7 +309,7 @@ func (e *Eigendistortion) powerStepExec() (*Exec, error) {
 			zero := ScalarZero(x.Graph(), x.DType())
 			beta := Where(GreaterOrEqual(w0, zero), Neg(nw), nw)
 			vNew := Div(w, beta)
-			lam := SumAll(Mul(vNew, fisherProduct(x, y, d, g, vNew)))
+			lam := tools.SumAll(Mul(vNew, fisherProduct(x, y, d, g, vNew)))
 			return vNew, lam
 		})
 	})

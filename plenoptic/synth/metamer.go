@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -20,50 +19,18 @@ import (
 )
 
 // LossFunc compares a model representation with the target representation on
-// the graph and returns a scalar (plenoptic's loss_function). MSE is the
-// default.
+// the graph and returns a scalar (plenoptic's loss_function). tools.MSE is
+// the default.
 type LossFunc func(rep, target *Node) *Node
 
-// MSE is plenoptic's po.tools.optim.mse: the mean of the squared
-// differences over all elements (all batch items jointly).
-// The sum is accumulated in float64 (the pure-Go backend sums float32 values
-// sequentially, which loses about 1e-4 relative on a 256×256 image).
-func MSE(rep, target *Node) *Node {
-	d := Sub(rep, target)
-	return DivScalar(SumAll(Square(d)), float64(d.Shape().Size()))
-}
-
-// SumAll sums all elements of x, accumulating float32 values in float64 so
-// the result is the correctly rounded sum on every backend.
-func SumAll(x *Node) *Node {
-	if x.DType() == dtypes.Float32 {
-		return ConvertDType(ReduceAllSum(ConvertDType(x, dtypes.Float64)), dtypes.Float32)
-	}
-	return ReduceAllSum(x)
-}
-
-// norm is the L2 norm of all elements, accumulated as SumAll does.
-func norm(x *Node) *Node { return Sqrt(SumAll(Square(x))) }
-
-// PenalizeRange is plenoptic's penalize_range on the graph: the sum over all
-// pixels of the squared excursions of x below lo and above hi (zero inside).
-func PenalizeRange(x *Node, lo, hi float64) *Node {
-	g, dt := x.Graph(), x.DType()
-	return penalize(x, Scalar(g, dt, lo), Scalar(g, dt, hi))
-}
-
-func penalize(x, lo, hi *Node) *Node {
-	zero := ScalarZero(x.Graph(), x.DType())
-	below := SumAll(Square(Min(Sub(x, lo), zero)))
-	above := SumAll(Square(Max(Sub(x, hi), zero)))
-	return Add(below, above)
-}
+// norm is the L2 norm of all elements, accumulated in float64.
+func norm(x *Node) *Node { return Sqrt(tools.SumAll(Square(x))) }
 
 // MetamerOptions configures NewMetamer. Zero values mean plenoptic's
 // defaults.
 type MetamerOptions struct {
 	// LossFunction compares the metamer's and the target's representations
-	// (default MSE).
+	// (default tools.MSE).
 	LossFunction LossFunc
 	// RangePenaltyLambda weighs the range penalty (default 0.1; set
 	// NoRangePenalty for 0). Negative values are an error.
@@ -154,7 +121,7 @@ func NewMetamer(image *tensors.Tensor, model models.Model, opts MetamerOptions) 
 	}
 	m = &Metamer{be: be, model: model, lossFn: opts.LossFunction, lambda: lambda, lo: lo, hi: hi, out: os.Stderr}
 	if m.lossFn == nil {
-		m.lossFn = MSE
+		m.lossFn = tools.MSE
 	} else {
 		m.custom = true
 	}
@@ -275,7 +242,7 @@ func (m *Metamer) objective(x, target, ph *Node) *Node {
 		loss = ConvertDType(loss, x.DType())
 	}
 	lam, lo, hi := hyperAt(ph, 0), hyperAt(ph, 1), hyperAt(ph, 2)
-	return Add(loss, Mul(lam, penalize(x, lo, hi)))
+	return Add(loss, Mul(lam, tools.PenalizeRangeNodes(x, lo, hi)))
 }
 
 // cacheModel is the model as a cache key, or nil when a custom loss function

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
 )
 
 func TestHouseholderQRSigns(t *testing.T) {
@@ -177,7 +178,7 @@ func TestMetamerCustomLoss(t *testing.T) {
 	b := backendtestGet(t, "go")
 	img := crop(t, einstein(t), 100, 100, 32, 32)
 	init := crop(t, curie(t), 100, 100, 32, 32)
-	l2 := func(rep, target *Node) *Node { return Sqrt(SumAll(Square(Sub(rep, target)))) }
+	l2 := func(rep, target *Node) *Node { return Sqrt(tools.SumAll(Square(Sub(rep, target)))) }
 	m, err := NewMetamer(img, centerSurround, MetamerOptions{InitialImage: init, Backend: b, LossFunction: l2, NoRangePenalty: true})
 	if err != nil {
 		t.Fatal(err)

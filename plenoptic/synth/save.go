@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/models"
+	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
 )
 
 func init() {
@@ -146,7 +147,7 @@ func LoadMetamer(path string, model models.Model, opts ...LoadOptions) (m *Metam
 		store: f.StoreProgress, storeSet: f.StoreSet, sched: f.Scheduler, out: os.Stderr,
 	}
 	if m.lossFn == nil {
-		m.lossFn = MSE
+		m.lossFn = tools.MSE
 	}
 	for _, h := range f.Saved {
 		m.saved = append(m.saved, h.tensor())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
 )
 
 // Run 10, save, load, run 10 more == run 20 uninterrupted (with a scheduler,
@@ -62,7 +63,7 @@ func TestMetamerSaveLoadResume(t *testing.T) {
 		if _, err := LoadMetamer(path, lumGainControl, LoadOptions{Backend: b, Image: init}); err == nil || !strings.Contains(err.Error(), "differs from the saved image") {
 			t.Errorf("other image: %v", err)
 		}
-		if _, err := LoadMetamer(path, lumGainControl, LoadOptions{Backend: b, LossFunction: func(a, b *Node) *Node { return MSE(a, b) }}); err == nil {
+		if _, err := LoadMetamer(path, lumGainControl, LoadOptions{Backend: b, LossFunction: func(a, b *Node) *Node { return tools.MSE(a, b) }}); err == nil {
 			t.Errorf("custom loss accepted for an MSE metamer")
 		}
 	})
