@@ -173,24 +173,7 @@ func (m *Metamer) checkLoss() (err error) {
 
 // representation evaluates the model on img and validates its output.
 func (m *Metamer) representation(img hostTensor) (hostTensor, error) {
-	rep, err := models.ApplyOn(m.be, m.model, img.tensor())
-	if err != nil {
-		return hostTensor{}, err
-	}
-	if r := rep.Rank(); r != 3 && r != 4 {
-		return hostTensor{}, fmt.Errorf("model output must be 3-D or 4-D, but got %d-D shape %v", r, rep.Shape().Dimensions)
-	}
-	if rep.DType() != img.dtype() {
-		return hostTensor{}, fmt.Errorf("model changes precision of the input: %s image gives a %s representation", img.dtype(), rep.DType())
-	}
-	h, err := newHost(rep)
-	if err != nil {
-		return hostTensor{}, err
-	}
-	if i, ok := allFinite(h.Data); !ok {
-		return hostTensor{}, fmt.Errorf("model output has a non-finite value %v at flat index %d", h.Data[i], i)
-	}
-	return h, nil
+	return checkedRepresentation(m.be, m.model, img)
 }
 
 // noise is plenoptic's default initial image: rescale(rand_like(image), lo,
