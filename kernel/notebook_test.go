@@ -237,3 +237,36 @@ func TestIntroductionNotebook(t *testing.T) {
 	}
 	t.Logf("roll comparison: LG %v, CenterSurround %v; %d figure cells", norms["LG"], norms["CenterSurround"], figures)
 }
+
+// TestFailingCellFailsTheRun checks that execute.py stops at a failing cell,
+// exits non-zero and shows the cell and its error.
+func TestFailingCellFailsTheRun(t *testing.T) {
+	root := projectRoot(t)
+	dir := t.TempDir()
+	nb := `{"cells": [
+ {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "%%\npanic(\"deliberate failure\")"},
+ {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "%%\nfmt.Println(\"never reached\")"}
+ ],
+ "metadata": {"kernelspec": {"display_name": "Go (gonb)", "language": "go", "name": "gonb"}},
+ "nbformat": 4, "nbformat_minor": 5}`
+	path := filepath.Join(dir, "failing.ipynb")
+	if err := os.WriteFile(path, []byte(nb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"), filepath.Join(root, "kernel", "execute.py"),
+		"--timeout", "300", "--out", filepath.Join(dir, "out"), path)
+	cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root))
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a failing cell did not fail the run:\n%s", lastLines(string(out), 40))
+	}
+	text := lastLines(string(out), 200)
+	for _, want := range []string{"FAILED", "deliberate failure", `panic("deliberate failure")`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the failure report lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "never reached") && !strings.Contains(text, `fmt.Println("never reached")`) {
+		t.Errorf("execution went on after the failing cell")
+	}
+}
