@@ -34,6 +34,10 @@ type ImshowOptions struct {
 	ChannelIdx *int
 	// AsRGB shows the channel axis (3 or 4 entries) as colour.
 	AsRGB bool
+	// PanelLimits, when set, gives each panel its own colour limits (what a
+	// plenoptic notebook does by hand with set_clim); its length must equal
+	// the panel count. The colormap still follows VRange.
+	PanelLimits [][2]float64
 }
 
 // Index returns a pointer to i, for ImshowOptions.BatchIdx and ChannelIdx.
@@ -111,6 +115,17 @@ func preparePanels(planes []plane, o ImshowOptions, zoom float64, zoomIsFloat bo
 	lims, err := o.VRange.limits(planes)
 	if err != nil {
 		return nil, 0, 0, err
+	}
+	if o.PanelLimits != nil {
+		if len(o.PanelLimits) != len(planes) {
+			return nil, 0, 0, fmt.Errorf("PanelLimits has %d entries for %d panels", len(o.PanelLimits), len(planes))
+		}
+		for i, l := range o.PanelLimits {
+			if !(l[0] < l[1]) {
+				return nil, 0, 0, fmt.Errorf("PanelLimits[%d] = %v: the minimum must be below the maximum", i, l)
+			}
+		}
+		lims = o.PanelLimits
 	}
 	zooms, maxH, maxW, err := panelZooms(planes, zoom)
 	if err != nil {

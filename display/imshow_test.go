@@ -360,3 +360,21 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestPanelLimits(t *testing.T) {
+	a := fromValues([]float32{0, 1, 2, 3, 4, 5}, 1, 1, 2, 3)
+	b := fromValues([]float32{5, 6, 7, 8, 9, 9}, 1, 1, 2, 3)
+	f, err := Imshow([]*tensors.Tensor{a, b}, ImshowOptions{PanelLimits: [][2]float64{{0, 1}, {-2, 2}}, Titles: []string{"a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Axes[0].VMax != 1 || f.Axes[1].VMin != -2 || !strings.Contains(f.Axes[1].Title, "range: [-2.0e+00, 2.0e+00]") {
+		t.Errorf("per-panel limits not used: %+v %+v", f.Axes[0], f.Axes[1])
+	}
+	if _, err := Imshow([]*tensors.Tensor{a, b}, ImshowOptions{PanelLimits: [][2]float64{{0, 1}}}); err == nil || !strings.Contains(err.Error(), "1 entries for 2 panels") {
+		t.Errorf("wrong count: %v", err)
+	}
+	if _, err := Imshow([]*tensors.Tensor{a}, ImshowOptions{PanelLimits: [][2]float64{{1, 1}}}); err == nil {
+		t.Error("empty limits accepted")
+	}
+}

@@ -16,31 +16,9 @@ import (
 	"github.com/goplenoptic/goplenoptic/plenoptic/internal/backendtest"
 )
 
-// hostPadIndex maps a padded coordinate p (0..n+before+after-1) to the source
-// index in [0, n), or -1 for a zero, following torch's F.pad modes.
-func hostPadIndex(p, n, before int, m PadMode) int {
-	i := p - before
-	if i >= 0 && i < n {
-		return i
-	}
-	switch m {
-	case Circular:
-		return ((i % n) + n) % n
-	case Reflect:
-		if i < 0 {
-			return -i
-		}
-		return 2*(n-1) - i
-	case Replicate:
-		if i < 0 {
-			return 0
-		}
-		return n - 1
-	}
-	return -1
-}
-
-// hostSame2D is the reference: pad as torch, then a valid correlation.
+// hostSame2D is the reference: pad as torch (padSource, the index map that
+// SamePadding gathers with; Depthwise pads with slices instead), then a
+// valid correlation.
 func hostSame2D(x []float64, h, w int, k Kernel, m PadMode) []float64 {
 	bh, _ := SamePad(k.H)
 	bw, _ := SamePad(k.W)
@@ -49,12 +27,12 @@ func hostSame2D(x []float64, h, w int, k Kernel, m PadMode) []float64 {
 		for j := range w {
 			s := 0.0
 			for u := range k.H {
-				si := hostPadIndex(i+u, h, bh, m)
+				si := padSource(i+u, h, bh, m)
 				if si < 0 {
 					continue
 				}
 				for v := range k.W {
-					sj := hostPadIndex(j+v, w, bw, m)
+					sj := padSource(j+v, w, bw, m)
 					if sj < 0 {
 						continue
 					}

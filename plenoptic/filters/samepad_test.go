@@ -20,9 +20,9 @@ func hostSamePadding(x []float64, h, w, kh, kw int, m PadMode) []float64 {
 	ph, pw := h+bh+ah, w+bw+aw
 	out := make([]float64, ph*pw)
 	for i := range ph {
-		si := hostPadIndex(i, h, bh, m)
+		si := padSource(i, h, bh, m)
 		for j := range pw {
-			sj := hostPadIndex(j, w, bw, m)
+			sj := padSource(j, w, bw, m)
 			if si >= 0 && sj >= 0 {
 				out[i*pw+j] = x[si*w+sj]
 			}
