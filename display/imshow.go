@@ -3,6 +3,8 @@ package display
 import (
 	"fmt"
 	"image"
+	"math"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -170,6 +172,9 @@ func imshowPlanes(planes []plane, o ImshowOptions) (*Figure, error) {
 	}
 	axW, axH := int(zoom*float64(maxW)+0.5), int(zoom*float64(maxH)+0.5)
 	g := makeGrid(nRows, nCols, axW, axH, vertPct)
+	if err := fitTopTitles(&g, panels, nCols, float64(axH)); err != nil {
+		return nil, err
+	}
 	fig := &Figure{img: newCanvas(g.Width, g.Height)}
 	for i, ip := range panels {
 		ax, err := ip.draw(fig.img, g.Axes[i].Min, float64(axH), ppi)
@@ -179,6 +184,34 @@ func imshowPlanes(planes []plane, o ImshowOptions) (*Figure, error) {
 		fig.Axes = append(fig.Axes, ax)
 	}
 	return fig, nil
+}
+
+// fitTopTitles grows the figure at the top when a first-row title has a
+// multi-line caption (more than the usual caption, range and dims lines) that
+// the title band cannot hold, so that nothing is cut off (as Jupyter's inline
+// figures, saved with a tight bounding box, show them). Other titles leave
+// the geometry exactly as pyrtools makes it.
+func fitTopTitles(g *grid, panels []imagePanel, nCols int, axisH float64) error {
+	overflow := 0.0
+	for i := 0; i < nCols && i < len(panels); i++ {
+		if strings.Count(panels[i].title, "\n") < 3 {
+			continue
+		}
+		h, err := titleHeight(panels[i].title, axisH*12/256*ppi/72, 6*ppi/72)
+		if err != nil {
+			return err
+		}
+		overflow = max(overflow, h-float64(g.Axes[i].Min.Y))
+	}
+	if overflow <= 0 {
+		return nil
+	}
+	extra := int(math.Ceil(overflow)) + 1
+	g.Height += extra
+	for i := range g.Axes {
+		g.Axes[i] = g.Axes[i].Add(image.Pt(0, extra))
+	}
+	return nil
 }
 
 // draw paints the panel with its top-left corner at `at` and its title above

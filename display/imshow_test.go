@@ -378,3 +378,28 @@ func TestPanelLimits(t *testing.T) {
 		t.Error("empty limits accepted")
 	}
 }
+
+// TestLongTitlesFit checks that a first-row title with more lines than the
+// title band holds makes the figure taller instead of being cut off, and that
+// ordinary titles keep pyrtools' geometry.
+func TestLongTitlesFit(t *testing.T) {
+	img := fromValues(make([]float32, 256*256), 1, 1, 256, 256)
+	plain, err := Imshow([]*tensors.Tensor{img}, ImshowOptions{Title: "one line"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := plain.Image().Bounds(); b.Dx() != 256 || b.Dy() != 320 {
+		t.Errorf("one-line title: figure %v, want pyrtools' 256×320", b)
+	}
+	long, err := Imshow([]*tensors.Tensor{img}, ImshowOptions{Title: "two\nlines"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := long.Image().Bounds()
+	if b.Dy() <= 320 || long.Axes[0].Rect.Min.Y <= plain.Axes[0].Rect.Min.Y {
+		t.Errorf("two-line title: figure %v, axes %v; want a taller figure with the axes moved down", b, long.Axes[0].Rect)
+	}
+	if long.Axes[0].Rect.Max.Y != b.Dy() {
+		t.Errorf("the axes must stay at the bottom: %v in %v", long.Axes[0].Rect, b)
+	}
+}

@@ -102,6 +102,21 @@ func drawTitle(dst *image.RGBA, cx, axisTop float64, title string, px, padPx flo
 	return nil
 }
 
+// titleHeight is how far above the axis top drawTitle's text reaches.
+func titleHeight(title string, px, padPx float64) (float64, error) {
+	if px < minTextPx || title == "" {
+		return 0, nil
+	}
+	f, err := face(px)
+	if err != nil {
+		return 0, err
+	}
+	b, _ := font.BoundString(f, "lp")
+	ascent, descent := -fix(b.Min.Y), fix(b.Max.Y)
+	lines := strings.Count(title, "\n") + 1
+	return padPx + descent + float64(lines-1)*(descent+1.2*ascent) + ascent, nil
+}
+
 // drawString draws s with its baseline at y; hAlign 0 puts x at the left
 // edge, 0.5 centres, 1 right-aligns.
 func drawString(dst *image.RGBA, f font.Face, x, y float64, s string, hAlign float64, c color.Color) {
