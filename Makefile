@@ -9,7 +9,7 @@ export GOMLX_NO_AUTO_INSTALL := 1
 export JUPYTER_DATA_DIR := $(ROOT)/.local/jupyter
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: setup test test-go test-purego bench reference notebooks docs clean
+.PHONY: setup test bench reference notebooks docs clean
 
 ## setup: everything a fresh machine needs, project-local and idempotent.
 setup:
