@@ -7,6 +7,11 @@ export GOPLENOPTIC_DATA ?= $(ROOT)/.local/data
 export PJRT_PLUGIN_LIBRARY_PATH ?= $(ROOT)/.local/pjrt
 export GOMLX_NO_AUTO_INSTALL := 1
 export JUPYTER_DATA_DIR := $(ROOT)/.local/jupyter
+# The CUDA plugin's NVIDIA libraries, where set-up installed them (GPU machines only).
+CUDA_LIBS := $(shell cat .local/cuda/ld_library_path 2>/dev/null)
+ifneq ($(CUDA_LIBS),)
+export LD_LIBRARY_PATH := $(CUDA_LIBS)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
+endif
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
 .PHONY: setup test bench reference notebooks docs clean

@@ -50,6 +50,12 @@ func NewSpec(root string) (Spec, error) {
 			env[k] = v
 		}
 	}
+	// The CUDA plugin's NVIDIA libraries (installed by setup where a GPU is present).
+	if b, err := os.ReadFile(filepath.Join(root, ".local", "cuda", "ld_library_path")); err == nil {
+		if dirs := strings.TrimSpace(string(b)); dirs != "" {
+			env["LD_LIBRARY_PATH"] = strings.Trim(dirs+":"+env["LD_LIBRARY_PATH"], ":")
+		}
+	}
 	return Spec{
 		Argv:          []string{filepath.Join(binDir, "gonb"), "--kernel", "{connection_file}"},
 		DisplayName:   "Go (gonb)",

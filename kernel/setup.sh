@@ -12,7 +12,15 @@
 #   .local/cache/        downloaded wheels
 set -euo pipefail
 WITH_TEST_TOOLS=0
-[ "${1:-}" = "--test" ] && WITH_TEST_TOOLS=1
+WITH_CUDA=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TEST_TOOLS=1 ;;   # also install chromium and ffmpeg (for make test)
+    --cuda) WITH_CUDA=1 ;;         # install the CUDA plugin even without a visible GPU (docker builds)
+    *) echo "setup.sh: unknown option $arg (use --test, --cuda)" >&2; exit 2 ;;
+  esac
+done
+[ -e /dev/nvidia0 ] && WITH_CUDA=1
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 LOCAL="$ROOT/.local"
@@ -62,12 +70,16 @@ else
   say "PJRT CPU plugin present"
 fi
 
-# 3b. CUDA plugin, only where an NVIDIA GPU is present.
-if [ -e /dev/nvidia0 ] && [ ! -e "$LOCAL/pjrt/pjrt_c_api_cuda_plugin.so" ]; then
-  say "NVIDIA GPU found: installing jax-cuda13-pjrt into .local/cuda"
-  .venv/bin/pip install -q --disable-pip-version-check --target "$LOCAL/cuda" "jax-cuda13-pjrt"
+# 3b. CUDA plugin (jax-cuda13-pjrt) and the NVIDIA libraries it loads, where an NVIDIA GPU is
+#     present (or with --cuda). The library folders are listed in .local/cuda/ld_library_path;
+#     the kernel spec and the Makefile put them on LD_LIBRARY_PATH.
+if [ "$WITH_CUDA" = 1 ] && [ ! -s "$LOCAL/cuda/ld_library_path" ]; then
+  say "installing the CUDA PJRT plugin and NVIDIA libraries into .local/cuda (several GB)"
+  .venv/bin/pip install -q --disable-pip-version-check --target "$LOCAL/cuda" -r kernel/requirements-cuda.txt
   so=$(find "$LOCAL/cuda" -name xla_cuda_plugin.so | head -n1)
-  [ -n "$so" ] && ln -sf "$so" "$LOCAL/pjrt/pjrt_c_api_cuda_plugin.so"
+  [ -n "$so" ] || { echo "setup: xla_cuda_plugin.so not found in the jax-cuda13-pjrt wheel" >&2; exit 1; }
+  ln -sf "$so" "$LOCAL/pjrt/pjrt_c_api_cuda_plugin.so"
+  find "$LOCAL/cuda/nvidia" -type d -name lib | sort | paste -sd: > "$LOCAL/cuda/ld_library_path"
 fi
 
 # 4. Images from the plenoptic 1.1.0 wheel, sha256 checked.

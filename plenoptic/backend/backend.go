@@ -175,8 +175,12 @@ func startXLA(name string) (b backends.Backend, info Info, err error) {
 	}()
 	b, err = backends.NewWithConfig("xla:" + plugin)
 	if err != nil {
-		return nil, Info{}, fmt.Errorf("backend %s: cannot start plugin %s: %v; run `make setup`, or set %s=go for the pure-Go backend",
-			name, path, err, EnvBackend)
+		hint := "run `make setup`"
+		if name == XLACUDA {
+			hint += " on the GPU machine and start the program with LD_LIBRARY_PATH=$(cat .local/cuda/ld_library_path) (the Makefile and the notebook kernel do this)"
+		}
+		return nil, Info{}, fmt.Errorf("backend %s: cannot start plugin %s: %v; %s, or set %s=go for the pure-Go backend",
+			name, path, err, hint, EnvBackend)
 	}
 	info = Info{Name: name, PluginPath: path}
 	if p, perr := pjrt.GetPlugin(plugin); perr == nil {
