@@ -170,6 +170,9 @@ func TestEigenSaveLoad(t *testing.T) {
 	if _, err := LoadEigendistortion(path, notebookGaussian, LoadOptions{Backend: b}); err == nil {
 		t.Errorf("loaded with another model")
 	}
+	if _, err := LoadMetamer(path, centerSurround, LoadOptions{Backend: b}); err == nil || !strings.Contains(err.Error(), `holds a "Eigendistortion", not a Metamer`) {
+		t.Errorf("an eigendistortion file loaded as a metamer: %v", err)
+	}
 	_ = dtypes.Float32
 }
 

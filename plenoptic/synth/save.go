@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -104,25 +105,10 @@ func (m *Metamer) Save(path string) (err error) {
 // function.
 func LoadMetamer(path string, model models.Model, opts ...LoadOptions) (m *Metamer, err error) {
 	defer catch(&err, "LoadMetamer")
-	var o LoadOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	if o.Tolerance == 0 {
-		o.Tolerance = 1e-3
-	}
-	if model == nil {
-		return nil, errors.New("model is nil")
-	}
 	var f metamerFile
-	if err := readGob(path, &f); err != nil {
+	o, err := readSaved(path, model, opts, &f, func() (string, int) { return f.Kind, f.Version }, "a Metamer")
+	if err != nil {
 		return nil, err
-	}
-	if f.Kind != "Metamer" {
-		return nil, fmt.Errorf("%s holds a %q, not a Metamer", path, f.Kind)
-	}
-	if f.Version > fileVersion {
-		return nil, fmt.Errorf("%s was written by a newer version (file version %d > %d)", path, f.Version, fileVersion)
 	}
 	if f.CustomLoss && o.LossFunction == nil {
 		return nil, errors.New("the metamer was saved with a custom loss function: pass it as LoadOptions.LossFunction")
@@ -218,6 +204,33 @@ func closeTo(what string, a, b hostTensor, tol float64) error {
 	return nil
 }
 
+// readSaved applies LoadOptions' defaults, checks the model, reads the gob
+// file at path into f and checks that header() reports the wanted kind
+// ("a Metamer" → Kind "Metamer") and a version this code can read.
+func readSaved(path string, model models.Model, opts []LoadOptions, f any, header func() (string, int), want string) (LoadOptions, error) {
+	var o LoadOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Tolerance == 0 {
+		o.Tolerance = 1e-3
+	}
+	if model == nil {
+		return o, errors.New("model is nil")
+	}
+	if err := readGob(path, f); err != nil {
+		return o, err
+	}
+	kind, version := header()
+	if _, name, _ := strings.Cut(want, " "); kind != name {
+		return o, fmt.Errorf("%s holds a %q, not %s", path, kind, want)
+	}
+	if version > fileVersion {
+		return o, fmt.Errorf("%s was written by a newer version (file version %d > %d)", path, version, fileVersion)
+	}
+	return o, nil
+}
+
 func writeGob(path string, v any) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -279,25 +292,10 @@ func (e *Eigendistortion) Save(path string) (err error) {
 // the saved one. Nothing is printed.
 func LoadEigendistortion(path string, model models.Model, opts ...LoadOptions) (e *Eigendistortion, err error) {
 	defer catch(&err, "LoadEigendistortion")
-	var o LoadOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	if o.Tolerance == 0 {
-		o.Tolerance = 1e-3
-	}
-	if model == nil {
-		return nil, errors.New("model is nil")
-	}
 	var f eigenFile
-	if err := readGob(path, &f); err != nil {
+	o, err := readSaved(path, model, opts, &f, func() (string, int) { return f.Kind, f.Version }, "an Eigendistortion")
+	if err != nil {
 		return nil, err
-	}
-	if f.Kind != "Eigendistortion" {
-		return nil, fmt.Errorf("%s holds a %q, not an Eigendistortion", path, f.Kind)
-	}
-	if f.Version > fileVersion {
-		return nil, fmt.Errorf("%s was written by a newer version (file version %d > %d)", path, f.Version, fileVersion)
 	}
 	if o.Image != nil {
 		if err := sameImage(o.Image, f.Image); err != nil {
