@@ -23,13 +23,12 @@ package models
 
 import (
 	"fmt"
-	"reflect"
-	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
+	"github.com/goplenoptic/goplenoptic/plenoptic/internal/compiled"
 	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
 )
 
@@ -37,7 +36,9 @@ import (
 // graph; its parameters are Go values baked in as constants, so a model has
 // nothing trainable (plenoptic's remove_grad is the natural state).
 // Forward may panic on inputs it cannot handle (as GoMLX does); Apply and the
-// synthesis methods turn that into an error.
+// synthesis methods turn that into an error. Forward must build the same
+// computation every time for a model value: compiled graphs are reused per
+// model (and per its Params values, for models that report them).
 type Model interface {
 	Forward(x *graph.Node) *graph.Node
 }
@@ -47,16 +48,6 @@ type ModelFunc func(x *graph.Node) *graph.Node
 
 // Forward calls f.
 func (f ModelFunc) Forward(x *graph.Node) *graph.Node { return f(x) }
-
-var (
-	execMu    sync.Mutex
-	execCache = map[execKey]*graph.Exec{}
-)
-
-type execKey struct {
-	backend backends.Backend
-	model   any
-}
 
 // Apply evaluates m on img with the default backend (see package backend).
 func Apply(m Model, img *tensors.Tensor) (*tensors.Tensor, error) {
@@ -90,32 +81,7 @@ func ApplyOn(b backends.Backend, m Model, img *tensors.Tensor) (out *tensors.Ten
 }
 
 func execFor(b backends.Backend, m Model) (*graph.Exec, error) {
-	build := func(x *graph.Node) *graph.Node { return m.Forward(x) }
-	if !reflect.TypeOf(m).Comparable() {
-		return graph.NewExec(b, build)
-	}
-	execMu.Lock()
-	defer execMu.Unlock()
-	key := execKey{b, m}
-	if e, ok := execCache[key]; ok {
-		return e, nil
-	}
-	e, err := graph.NewExec(b, build)
-	if err != nil {
-		return nil, err
-	}
-	execCache[key] = e
-	return e, nil
-}
-
-// forgetCompiled drops the graphs Apply compiled for m (after its parameters
-// change, they would compute the old model).
-func forgetCompiled(m Model) {
-	execMu.Lock()
-	defer execMu.Unlock()
-	for k := range execCache {
-		if k.model == any(m) {
-			delete(execCache, k)
-		}
-	}
+	return compiled.Exec(b, m, "apply", func() (*graph.Exec, error) {
+		return graph.NewExec(b, func(x *graph.Node) *graph.Node { return m.Forward(x) })
+	})
 }

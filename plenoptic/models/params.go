@@ -109,7 +109,6 @@ func loadParams(m Model, ps []param, values map[string][]float64) error {
 	for _, k := range keys {
 		byKey[k].set(slices.Clone(values[k]))
 	}
-	forgetCompiled(m)
 	return nil
 }
 

@@ -6,18 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
+	"github.com/goplenoptic/goplenoptic/plenoptic/internal/compiled"
 )
 
 // catch turns a panic (GoMLX and models report errors by panicking) into an
@@ -233,79 +230,9 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
-// execCache shares compiled executables between synthesis objects that use
+// cachedExec shares compiled executables between synthesis objects that use
 // the same backend, model and graph kind (the tutorial runs several metamers
-// and eigendistortions of one model). Models bake their parameters into the
-// graph, so only models that report them (a Params method, as the models
-// package's do) are cached, keyed by their parameter values: a model whose
-// parameters change (LoadParams) gets a new graph.
-var (
-	execCacheMu sync.Mutex
-	execCache   = map[execKey]*graph.Exec{}
-)
-
-type execKey struct {
-	backend backends.Backend
-	model   any
-	kind    string
-	params  string
-}
-
-// paramsReporter is implemented by the models package's models.
-type paramsReporter interface {
-	Params() map[string][]float64
-}
-
-// cachedExec returns the cached executable for (b, model, kind), building it
-// with build when absent. Models without a Params method are never cached.
+// and eigendistortions of one model); see package compiled for the keys.
 func cachedExec(b backends.Backend, model any, kind string, build func() (*graph.Exec, error)) (*graph.Exec, error) {
-	pr, ok := model.(paramsReporter)
-	if model == nil || !ok || !comparable(model) {
-		return build()
-	}
-	key := execKey{b, model, kind, fingerprint(pr.Params())}
-	execCacheMu.Lock()
-	defer execCacheMu.Unlock()
-	if e, ok := execCache[key]; ok {
-		return e, nil
-	}
-	e, err := build()
-	if err != nil {
-		return nil, err
-	}
-	execCache[key] = e
-	return e, nil
-}
-
-// fingerprint renders parameters exactly, in key order.
-func fingerprint(p map[string][]float64) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var sb strings.Builder
-	for _, k := range keys {
-		sb.WriteString(k)
-		for _, v := range p[k] {
-			sb.WriteByte(' ')
-			sb.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
-		}
-		sb.WriteByte(';')
-	}
-	return sb.String()
-}
-
-// comparable reports whether v can be used as a map key without panicking.
-func comparable(v any) (ok bool) {
-	if !reflect.TypeOf(v).Comparable() {
-		return false
-	}
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	_ = v == v //nolint:staticcheck // panics for uncomparable dynamic values
-	return true
+	return compiled.Exec(b, model, kind, build)
 }
