@@ -106,7 +106,7 @@ func (m *Metamer) Save(path string) (err error) {
 func LoadMetamer(path string, model models.Model, opts ...LoadOptions) (m *Metamer, err error) {
 	defer catch(&err, "LoadMetamer")
 	var f metamerFile
-	o, err := readSaved(path, model, opts, &f, func() (string, int) { return f.Kind, f.Version }, "a Metamer")
+	o, be, err := readSaved(path, model, opts, &f, func() savedHeader { return savedHeader{f.Kind, f.Version, f.Image} }, "a Metamer")
 	if err != nil {
 		return nil, err
 	}
@@ -115,15 +115,6 @@ func LoadMetamer(path string, model models.Model, opts ...LoadOptions) (m *Metam
 	}
 	if !f.CustomLoss && o.LossFunction != nil {
 		return nil, errors.New("the metamer was saved with the default MSE loss, but a LossFunction was given")
-	}
-	if o.Image != nil {
-		if err := sameImage(o.Image, f.Image); err != nil {
-			return nil, err
-		}
-	}
-	be, err := pickBackend(o.Backend)
-	if err != nil {
-		return nil, err
 	}
 	m = &Metamer{
 		be: be, model: model, lossFn: o.LossFunction, custom: f.CustomLoss,
@@ -204,10 +195,18 @@ func closeTo(what string, a, b hostTensor, tol float64) error {
 	return nil
 }
 
+// savedHeader is what every saved file holds besides its own results.
+type savedHeader struct {
+	Kind    string
+	Version int
+	Image   hostTensor
+}
+
 // readSaved applies LoadOptions' defaults, checks the model, reads the gob
-// file at path into f and checks that header() reports the wanted kind
-// ("a Metamer" → Kind "Metamer") and a version this code can read.
-func readSaved(path string, model models.Model, opts []LoadOptions, f any, header func() (string, int), want string) (LoadOptions, error) {
+// file at path into f, checks that header() reports the wanted kind ("a
+// Metamer" → Kind "Metamer") and a version this code can read, compares the
+// saved image with LoadOptions.Image when given, and picks the backend.
+func readSaved(path string, model models.Model, opts []LoadOptions, f any, header func() savedHeader, want string) (LoadOptions, backends.Backend, error) {
 	var o LoadOptions
 	if len(opts) > 0 {
 		o = opts[0]
@@ -216,19 +215,25 @@ func readSaved(path string, model models.Model, opts []LoadOptions, f any, heade
 		o.Tolerance = 1e-3
 	}
 	if model == nil {
-		return o, errors.New("model is nil")
+		return o, nil, errors.New("model is nil")
 	}
 	if err := readGob(path, f); err != nil {
-		return o, err
+		return o, nil, err
 	}
-	kind, version := header()
-	if _, name, _ := strings.Cut(want, " "); kind != name {
-		return o, fmt.Errorf("%s holds a %q, not %s", path, kind, want)
+	h := header()
+	if _, name, _ := strings.Cut(want, " "); h.Kind != name {
+		return o, nil, fmt.Errorf("%s holds a %q, not %s", path, h.Kind, want)
 	}
-	if version > fileVersion {
-		return o, fmt.Errorf("%s was written by a newer version (file version %d > %d)", path, version, fileVersion)
+	if h.Version > fileVersion {
+		return o, nil, fmt.Errorf("%s was written by a newer version (file version %d > %d)", path, h.Version, fileVersion)
 	}
-	return o, nil
+	if o.Image != nil {
+		if err := sameImage(o.Image, h.Image); err != nil {
+			return o, nil, err
+		}
+	}
+	be, err := pickBackend(o.Backend)
+	return o, be, err
 }
 
 func writeGob(path string, v any) error {
@@ -293,16 +298,7 @@ func (e *Eigendistortion) Save(path string) (err error) {
 func LoadEigendistortion(path string, model models.Model, opts ...LoadOptions) (e *Eigendistortion, err error) {
 	defer catch(&err, "LoadEigendistortion")
 	var f eigenFile
-	o, err := readSaved(path, model, opts, &f, func() (string, int) { return f.Kind, f.Version }, "an Eigendistortion")
-	if err != nil {
-		return nil, err
-	}
-	if o.Image != nil {
-		if err := sameImage(o.Image, f.Image); err != nil {
-			return nil, err
-		}
-	}
-	be, err := pickBackend(o.Backend)
+	o, be, err := readSaved(path, model, opts, &f, func() savedHeader { return savedHeader{f.Kind, f.Version, f.Image} }, "an Eigendistortion")
 	if err != nil {
 		return nil, err
 	}
