@@ -11,11 +11,9 @@
 //	vectors  name -> [numbers]                                  (short 1-D results)
 //	texts    name -> [lines]                                    (captured stdout)
 //
-// The directory is found by walking up from the current working directory (the package
-// directory under `go test`) to the first directory holding go.mod. The environment
-// variable GOPLENOPTIC_REFERENCE_DIR overrides the location.
-//
-// Only the standard library is used.
+// The directory is testdata/reference/out under the project root (backend.ProjectRoot:
+// $GOPLENOPTIC_ROOT, or the first parent of the working directory whose go.mod is this
+// module's). The environment variable GOPLENOPTIC_REFERENCE_DIR overrides the location.
 package reftest
 
 import (
@@ -29,6 +27,8 @@ import (
 	"sort"
 	"sync"
 	"testing"
+
+	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
 )
 
 // Case is one array entry of index.json.
@@ -55,25 +55,16 @@ var (
 	loadErr  error
 )
 
-// findDir locates testdata/reference/out.
+// findDir locates testdata/reference/out under the project root.
 func findDir() (string, error) {
 	if d := os.Getenv("GOPLENOPTIC_REFERENCE_DIR"); d != "" {
 		return d, nil
 	}
-	wd, err := os.Getwd()
+	root, err := backend.ProjectRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("reftest: %w", err)
 	}
-	for d := wd; ; {
-		if st, err := os.Stat(filepath.Join(d, "go.mod")); err == nil && !st.IsDir() {
-			return filepath.Join(d, "testdata", "reference", "out"), nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("reftest: no go.mod found above %s", wd)
-		}
-		d = parent
-	}
+	return filepath.Join(root, "testdata", "reference", "out"), nil
 }
 
 func load() (*Index, string, error) {
