@@ -7,7 +7,7 @@
 #   .bin/                gonb (built from go.mod), goimports, gopls
 #   .local/pjrt/         pjrt_c_api_cpu_plugin.so (from the xla-cpu-pjrt wheel);
 #                        pjrt_c_api_cuda_plugin.so where an NVIDIA GPU is present
-#   .local/data/         einstein.pgm, curie.pgm (from the plenoptic 1.1.0 wheel, sha256 checked)
+#   .local/data/         the images and data files plenoptic 1.1.0's wheel ships (sha256 checked)
 #   .local/jupyter/      JUPYTER_DATA_DIR with the gonb kernel spec
 #   .local/cache/        downloaded wheels
 set -euo pipefail
@@ -33,8 +33,17 @@ XLA_CPU_WHEEL="xla-cpu-pjrt==0.0.1"
 PLENOPTIC_WHEEL="plenoptic==1.1.0"
 GOPLS_VERSION="v0.20.0"
 GOIMPORTS_VERSION="v0.36.0"
-EINSTEIN_SHA=04fdfaa3c70b8de1447e490df28b31084dce6720daca769399629d2214fe9ffb
-CURIE_SHA=9c1966040be52db0b7a48d55d212277689900c1eed35e11becc51957aa15744a
+PLENOPTIC_WHEEL_SHA=0be6fce389fce3c1b1caf9138e65a30942b8958dff5f2a17eaf95de27b6f3e81
+# Files taken from the plenoptic wheel into .local/data: "path-in-wheel sha256".
+BUNDLED_FILES=(
+  "plenoptic/data/einstein.pgm 04fdfaa3c70b8de1447e490df28b31084dce6720daca769399629d2214fe9ffb"
+  "plenoptic/data/curie.pgm 9c1966040be52db0b7a48d55d212277689900c1eed35e11becc51957aa15744a"
+  "plenoptic/data/reptile_skin.pgm c5349e9e7d402b2df64e146b8b64463bb147d993d8a50537d01c862eca256d87"
+  "plenoptic/data/parrot.png bda44895f686a704276363c717e6c2950b57c31f58ceb6d5422d8476231facb7"
+  "plenoptic/data/color_wheel.jpg c221ca4b9b41f1820fc95a3fb3c6316c3b8770af3dc650cfafc65b354b6799f7"
+  "plenoptic/metric/DN_filts.npy 8d35369eb513e816b47e3c9b63b317accfdb5748ceaa4b9b11952a60dbfe21bf"
+  "plenoptic/metric/DN_sigmas.npy 0bb6e970057e7a873516fbe2a9b25287744dad6c7534020a933c8c091a89b22e"
+)
 
 # 1. Python venv for headless notebook execution.
 if [ ! -x .venv/bin/jupyter-nbconvert ] || ! cmp -s kernel/requirements.txt .venv/.requirements; then
@@ -82,23 +91,33 @@ if [ "$WITH_CUDA" = 1 ] && [ ! -s "$LOCAL/cuda/ld_library_path" ]; then
   find "$LOCAL/cuda/nvidia" -type d -name lib | sort | paste -sd: > "$LOCAL/cuda/ld_library_path"
 fi
 
-# 4. Images from the plenoptic 1.1.0 wheel, sha256 checked.
+# 4. Images and data files from the plenoptic 1.1.0 wheel (the wheel and every file sha256 checked).
 check_sha() { echo "$2  $1" | sha256sum -c --status; }
-if ! check_sha "$LOCAL/data/einstein.pgm" "$EINSTEIN_SHA" 2>/dev/null || ! check_sha "$LOCAL/data/curie.pgm" "$CURIE_SHA" 2>/dev/null; then
-  say "extracting einstein.pgm and curie.pgm from $PLENOPTIC_WHEEL"
-  .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$LOCAL/cache" "$PLENOPTIC_WHEEL"
-  whl=$(ls "$LOCAL"/cache/plenoptic-1.1.0-*.whl | head -n1)
-  .venv/bin/python - "$whl" "$LOCAL/data" <<'PYEOF'
-import sys, zipfile, os
-with zipfile.ZipFile(sys.argv[1]) as z:
-    for name in ("einstein.pgm", "curie.pgm"):
-        with open(os.path.join(sys.argv[2], name), "wb") as f:
-            f.write(z.read("plenoptic/data/" + name))
+data_ok=1
+for entry in "${BUNDLED_FILES[@]}"; do
+  set -- $entry
+  check_sha "$LOCAL/data/$(basename "$1")" "$2" 2>/dev/null || data_ok=0
+done
+if [ "$data_ok" = 0 ]; then
+  say "extracting the bundled images and data files from $PLENOPTIC_WHEEL"
+  whl="$LOCAL/cache/plenoptic-1.1.0-py3-none-any.whl"
+  if ! check_sha "$whl" "$PLENOPTIC_WHEEL_SHA" 2>/dev/null; then
+    .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$LOCAL/cache" "$PLENOPTIC_WHEEL"
+    check_sha "$whl" "$PLENOPTIC_WHEEL_SHA" || { echo "setup: $whl sha256 mismatch" >&2; exit 1; }
+  fi
+  for entry in "${BUNDLED_FILES[@]}"; do
+    set -- $entry
+    dst="$LOCAL/data/$(basename "$1")"
+    .venv/bin/python - "$whl" "$1" "$dst.tmp" <<'PYEOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as f:
+    f.write(z.read(sys.argv[2]))
 PYEOF
-  check_sha "$LOCAL/data/einstein.pgm" "$EINSTEIN_SHA" || { echo "einstein.pgm sha256 mismatch" >&2; exit 1; }
-  check_sha "$LOCAL/data/curie.pgm" "$CURIE_SHA" || { echo "curie.pgm sha256 mismatch" >&2; exit 1; }
+    check_sha "$dst.tmp" "$2" || { echo "setup: $1 sha256 mismatch" >&2; exit 1; }
+    mv "$dst.tmp" "$dst"
+  done
 else
-  say "images present, sha256 ok"
+  say "bundled images and data files present, sha256 ok"
 fi
 
 # 5. For `make test`: headless Chromium (checks the built docs) and ffmpeg (MP4 animations),

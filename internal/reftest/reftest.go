@@ -11,7 +11,7 @@
 //	vectors  name -> [numbers]                                  (short 1-D results)
 //	texts    name -> [lines]                                    (captured stdout)
 //
-// The directory is testdata/reference/out under the project root (backend.ProjectRoot:
+// The directory is testdata/reference/out under the project root (root.Dir:
 // $GOPLENOPTIC_ROOT, or the first parent of the working directory whose go.mod is this
 // module's). The environment variable GOPLENOPTIC_REFERENCE_DIR overrides the location.
 package reftest
@@ -28,7 +28,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
+	"github.com/goplenoptic/goplenoptic/internal/root"
 )
 
 // Case is one array entry of index.json.
@@ -60,11 +60,11 @@ func findDir() (string, error) {
 	if d := os.Getenv("GOPLENOPTIC_REFERENCE_DIR"); d != "" {
 		return d, nil
 	}
-	root, err := backend.ProjectRoot()
+	top, err := root.Dir()
 	if err != nil {
 		return "", fmt.Errorf("reftest: %w", err)
 	}
-	return filepath.Join(root, "testdata", "reference", "out"), nil
+	return filepath.Join(top, "testdata", "reference", "out"), nil
 }
 
 func load() (*Index, string, error) {

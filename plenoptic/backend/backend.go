@@ -8,12 +8,13 @@
 package backend
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/goplenoptic/goplenoptic/internal/root"
 
 	"github.com/gomlx/go-xla/pkg/pjrt"
 	"github.com/gomlx/gomlx/backends"
@@ -207,8 +208,8 @@ func configurePluginPath() {
 	if os.Getenv(EnvPluginDir) != "" {
 		return
 	}
-	if root, err := ProjectRoot(); err == nil {
-		dir := filepath.Join(root, ".local", "pjrt")
+	if top, err := root.Dir(); err == nil {
+		dir := filepath.Join(top, ".local", "pjrt")
 		if st, err := os.Stat(dir); err == nil && st.IsDir() {
 			os.Setenv(EnvPluginDir, dir)
 		}
@@ -218,31 +219,4 @@ func configurePluginPath() {
 func hasNVIDIADevice() bool {
 	_, err := os.Stat("/dev/nvidia0")
 	return err == nil
-}
-
-// ErrNoProjectRoot is returned by ProjectRoot when no goplenoptic checkout is found.
-var ErrNoProjectRoot = errors.New("goplenoptic project root not found (set GOPLENOPTIC_ROOT)")
-
-// ProjectRoot returns the root of the goplenoptic checkout: $GOPLENOPTIC_ROOT
-// if set, else the first parent of the working directory whose go.mod declares
-// this module. Set-up puts plugins and data under its .local folder.
-func ProjectRoot() (string, error) {
-	if r := os.Getenv("GOPLENOPTIC_ROOT"); r != "" {
-		return r, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", ErrNoProjectRoot
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			strings.Contains(string(b), "module github.com/goplenoptic/goplenoptic\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", ErrNoProjectRoot
-		}
-		dir = parent
-	}
 }

@@ -1,9 +1,9 @@
-// Package data loads the images plenoptic ships (Einstein, Curie) and any
-// PGM, PNG or JPEG file as float32 tensors shaped [B, C, H, W] with values in
-// [0, 1], the way plenoptic's load_images does.
+// Package data loads the images plenoptic ships (Einstein, Curie, ReptileSkin,
+// Parrot, ColorWheel) and any PGM, PNG or JPEG file as float32 tensors shaped
+// [B, C, H, W] with values in [0, 1], the way plenoptic's load_images does.
 //
-// The two bundled images are not part of this repository: `make setup`
-// extracts them from the plenoptic 1.1.0 wheel into .local/data. Set
+// The bundled files are not part of this repository: `make setup` extracts
+// them from the plenoptic 1.1.0 wheel into .local/data (sha256-checked). Set
 // GOPLENOPTIC_DATA to use another folder.
 package data
 
@@ -14,11 +14,12 @@ import (
 	"image/color"
 	_ "image/jpeg" // registers JPEG decoding
 	_ "image/png"  // registers PNG decoding
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
+	"github.com/goplenoptic/goplenoptic/internal/root"
 )
 
 // EnvDataDir names the environment variable that points at the image folder.
@@ -27,17 +28,40 @@ const EnvDataDir = "GOPLENOPTIC_DATA"
 // ErrNotFound is wrapped by every error about a missing image file.
 var ErrNotFound = errors.New("image file not found")
 
-// Dir returns the folder holding einstein.pgm and curie.pgm: $GOPLENOPTIC_DATA,
-// else .local/data under the project root.
+// ErrTooLarge is wrapped by the error for an image whose header declares
+// more than MaxPixels pixels (or a side longer than MaxSide): it is refused
+// before any pixel memory is allocated.
+var ErrTooLarge = errors.New("image too large")
+
+// MaxSide and MaxPixels bound the images Load accepts: 32768 pixels a side
+// and 2²⁸ pixels in all (1 GiB as float32, per channel).
+const (
+	MaxSide   = 1 << 15
+	MaxPixels = 1 << 28
+)
+
+// checkSize refuses dimensions beyond MaxSide or MaxPixels.
+func checkSize(w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("image size %d×%d must be positive", w, h)
+	}
+	if w > MaxSide || h > MaxSide || w*h > MaxPixels {
+		return fmt.Errorf("%d×%d pixels exceeds the limit of %d a side and %d in all: %w", w, h, MaxSide, MaxPixels, ErrTooLarge)
+	}
+	return nil
+}
+
+// Dir returns the folder holding the bundled files: $GOPLENOPTIC_DATA, else
+// .local/data under the goplenoptic checkout.
 func Dir() (string, error) {
 	if d := os.Getenv(EnvDataDir); d != "" {
 		return d, nil
 	}
-	root, err := backend.ProjectRoot()
+	top, err := root.Dir()
 	if err != nil {
 		return "", fmt.Errorf("data: cannot locate the image folder: set %s or run inside the goplenoptic checkout after `make setup` (%v)", EnvDataDir, err)
 	}
-	return filepath.Join(root, ".local", "data"), nil
+	return filepath.Join(top, ".local", "data"), nil
 }
 
 // Einstein returns the 256×256 grayscale portrait of Albert Einstein as a
@@ -48,24 +72,53 @@ func Einstein() (*tensors.Tensor, error) { return bundled("einstein.pgm") }
 // [1, 1, 256, 256] tensor in [0, 1].
 func Curie() (*tensors.Tensor, error) { return bundled("curie.pgm") }
 
-func bundled(name string) (*tensors.Tensor, error) {
+// ReptileSkin returns the 256×256 grayscale reptile-skin texture as a
+// [1, 1, 256, 256] tensor in [0, 1].
+func ReptileSkin() (*tensors.Tensor, error) { return bundled("reptile_skin.pgm") }
+
+// Parrot returns the 254×266 colour photograph of a parrot as a
+// [1, 3, 254, 266] tensor in [0, 1] (plenoptic 1.1.0's default, as_gray=False;
+// Load with Options{AsGray: true} and Path("parrot.png") gives its gray version).
+func Parrot() (*tensors.Tensor, error) { return bundledColor("parrot.png") }
+
+// ColorWheel returns the 600×600 colour wheel as a [1, 3, 600, 600] tensor
+// in [0, 1] (as_gray=False, plenoptic 1.1.0's default).
+func ColorWheel() (*tensors.Tensor, error) { return bundledColor("color_wheel.jpg") }
+
+// Path returns the path of a bundled file ("einstein.pgm", "curie.pgm",
+// "reptile_skin.pgm", "parrot.png", "color_wheel.jpg"), checking that it
+// exists.
+func Path(name string) (string, error) {
 	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("data: %s: %w; run `make setup` to extract it from the plenoptic 1.1.0 wheel, or set %s", p, ErrNotFound, EnvDataDir)
+	}
+	return p, nil
+}
+
+func bundled(name string) (*tensors.Tensor, error) { return loadBundled(name, true) }
+
+func bundledColor(name string) (*tensors.Tensor, error) { return loadBundled(name, false) }
+
+func loadBundled(name string, gray bool) (*tensors.Tensor, error) {
+	p, err := Path(name)
 	if err != nil {
 		return nil, err
 	}
-	t, err := LoadImages(filepath.Join(dir, name))
-	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w; run `make setup` to extract it from the plenoptic 1.1.0 wheel, or set %s", err, EnvDataDir)
-	}
-	return t, err
+	return Load([]string{p}, Options{AsGray: gray})
 }
 
 // LoadImages reads one or more images of the same size, converts them to
 // grayscale and stacks them along the batch axis: the result is
 // [len(paths), 1, H, W] float32 with pixel values divided by the format's
-// maximum (255 for 8-bit files).
+// maximum (255 for 8-bit files). It is plenoptic's load_images with its
+// default as_gray=True.
 func LoadImages(paths ...string) (*tensors.Tensor, error) {
-	return Load(Options{AsGray: true}, paths...)
+	return Load(paths, Options{AsGray: true})
 }
 
 // Options controls Load.
@@ -76,8 +129,10 @@ type Options struct {
 	AsGray bool
 }
 
-// Load reads images as LoadImages does, with explicit options.
-func Load(opts Options, paths ...string) (*tensors.Tensor, error) {
+// Load reads images as LoadImages does, with explicit options. Every file's
+// header is read first (image.DecodeConfig), so an image beyond MaxPixels is
+// refused before its pixels are decoded.
+func Load(paths []string, opts Options) (*tensors.Tensor, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("data: no image paths given")
 	}
@@ -112,23 +167,19 @@ func readImage(path string) (image.Image, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	defer f.Close()
-	var magic [2]byte
-	if _, err := f.Read(magic[:]); err == nil && magic[0] == 'P' && (magic[1] == '5' || magic[1] == '2') {
-		if _, err := f.Seek(0, 0); err != nil {
-			return nil, fmt.Errorf("data: %s: %w", path, err)
-		}
-		img, err := DecodePGM(f)
-		if err != nil {
-			return nil, fmt.Errorf("data: %s: %w", path, err)
-		}
-		return img, nil
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("data: %s: not a readable PGM, PNG or JPEG image: %w", path, err)
 	}
-	if _, err := f.Seek(0, 0); err != nil {
+	if err := checkSize(cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("data: %s: %w", path, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("data: %s: %w", path, err)
 	}
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return nil, fmt.Errorf("data: %s: not a PGM, PNG or JPEG image: %w", path, err)
+		return nil, fmt.Errorf("data: %s: not a readable PGM, PNG or JPEG image: %w", path, err)
 	}
 	return img, nil
 }

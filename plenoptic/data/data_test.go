@@ -2,7 +2,9 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -113,7 +115,7 @@ func TestPNGAndJPEG(t *testing.T) {
 	if math.Abs(float64(g[0])-0.2125) > 1e-6 || math.Abs(float64(g[1])-1) > 1e-6 {
 		t.Errorf("rgb2gray gave %v, want [0.2125 1]", g)
 	}
-	col, err := Load(Options{AsGray: false}, filepath.Join(dir, "c.png"))
+	col, err := Load([]string{filepath.Join(dir, "c.png")}, Options{AsGray: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +131,7 @@ func TestPNGAndJPEG(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "g.jpg"), buf.Bytes(), 0o644)
-	j, err := Load(Options{AsGray: false}, filepath.Join(dir, "g.jpg"))
+	j, err := Load([]string{filepath.Join(dir, "g.jpg")}, Options{AsGray: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +159,105 @@ func TestErrors(t *testing.T) {
 		t.Errorf("truncated PGM: %v", err)
 	}
 	os.WriteFile(filepath.Join(dir, "bad.txt"), []byte("hello"), 0o644)
-	if _, err := LoadImages(filepath.Join(dir, "bad.txt")); err == nil || !strings.Contains(err.Error(), "not a PGM, PNG or JPEG") {
+	if _, err := LoadImages(filepath.Join(dir, "bad.txt")); err == nil || !strings.Contains(err.Error(), "not a readable PGM, PNG or JPEG") {
 		t.Errorf("not an image: %v", err)
 	}
 	if _, err := LoadImages(); err == nil {
 		t.Error("no paths accepted")
+	}
+}
+
+// TestMoreBundledImages checks the shapes plenoptic 1.1.0 gives the other
+// shipped images with their default as_gray (spec §1.3).
+func TestMoreBundledImages(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		load func() (*tensors.Tensor, error)
+		dims []int
+	}{
+		{"reptile_skin", ReptileSkin, []int{1, 1, 256, 256}},
+		{"parrot", Parrot, []int{1, 3, 254, 266}},
+		{"color_wheel", ColorWheel, []int{1, 3, 600, 600}},
+	} {
+		img, err := c.load()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := img.Shape().Dimensions; !slicesEqual(got, c.dims) {
+			t.Errorf("%s: shape %v, want %v", c.name, got, c.dims)
+		}
+		mn, mx, _ := stats(t, img)
+		if mn < 0 || mx > 1 || mx <= mn {
+			t.Errorf("%s: values in [%g, %g], want a range inside [0, 1]", c.name, mn, mx)
+		}
+	}
+	p, err := Path("parrot.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gray, err := Load([]string{p}, Options{AsGray: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gray.Shape().Dimensions; !slicesEqual(got, []int{1, 1, 254, 266}) {
+		t.Errorf("parrot as gray: shape %v", got)
+	}
+	if _, err := Path("no_such.pgm"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Path of a missing file: %v, want ErrNotFound", err)
+	}
+}
+
+func slicesEqual(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestHostileHeaders checks that files declaring huge images are refused
+// from their header, before any pixel memory is allocated.
+func TestHostileHeaders(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string][]byte{
+		"overflow.pgm": []byte("P5\n99999999999999999999 2\n255\n"),
+		"2to32.pgm":    []byte("P5\n4294967296 4294967296\n255\n"),
+		"huge.pgm":     []byte("P5\n200000 200000\n255\n"),
+		"wide.pgm":     []byte("P2\n40000 2\n255\n0 0\n"),
+	}
+	// A PNG whose IHDR declares 100000×100000 pixels (no image data).
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	// IHDR's width and height are bytes 16..23, its CRC (over type and data) bytes 29..32.
+	copy(b[16:24], []byte{0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0})
+	binary.BigEndian.PutUint32(b[29:33], crc32.ChecksumIEEE(b[12:29]))
+	cases["huge.png"] = b
+	for name, content := range cases {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadImages(p)
+		if name == "overflow.pgm" {
+			if err == nil || !strings.Contains(err.Error(), "bad width") {
+				t.Errorf("%s: %v, want a bad-width error", name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: %v, want ErrTooLarge", name, err)
+		}
+	}
+	// image.DecodeConfig sees the registered PGM format.
+	cfg, format, err := image.DecodeConfig(bytes.NewReader([]byte("P5\n# c\n3 2\n255\n\x00\x01\x02\x03\x04\x05")))
+	if err != nil || format != "pgm" || cfg.Width != 3 || cfg.Height != 2 {
+		t.Errorf("DecodeConfig: %v %q %+v", err, format, cfg)
 	}
 }
