@@ -39,6 +39,7 @@ bench: setup
 reference: setup
 	bash testdata/reference/setup_venv.sh
 	.venv-ref/bin/python testdata/reference/make_reference.py
+	for g in testdata/reference/make_reference_*.py; do [ -e "$$g" ] || continue; .venv-ref/bin/python "$$g" || exit 1; done
 
 NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
 CELL_TIMEOUT ?= 1800

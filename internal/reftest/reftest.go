@@ -11,6 +11,10 @@
 //	vectors  name -> [numbers]                                  (short 1-D results)
 //	texts    name -> [lines]                                    (captured stdout)
 //
+// Each area with a generator of its own (make_reference_<area>.py) writes into a
+// subfolder out/<area>/ with the same layout; its entries are read under the names
+// "<area>/<name>".
+//
 // The directory is testdata/reference/out under the project root (root.Dir:
 // $GOPLENOPTIC_ROOT, or the first parent of the working directory whose go.mod is this
 // module's). The environment variable GOPLENOPTIC_REFERENCE_DIR overrides the location.
@@ -85,9 +89,68 @@ func load() (*Index, string, error) {
 			loadErr = fmt.Errorf("reftest: parsing %s: %w", filepath.Join(dir, "index.json"), err)
 			return
 		}
-		loaded = &idx
+		if loadErr = mergeAreas(dir, &idx); loadErr == nil {
+			loaded = &idx
+		}
 	})
 	return loaded, loadedAt, loadErr
+}
+
+// mergeAreas adds the entries of every out/<area>/index.json to idx under
+// "<area>/" names.
+func mergeAreas(dir string, idx *Index) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("reftest: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name(), "index.json")
+		b, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reftest: %w", err)
+		}
+		var sub Index
+		if err := json.Unmarshal(b, &sub); err != nil {
+			return fmt.Errorf("reftest: parsing %s: %w", path, err)
+		}
+		area := e.Name() + "/"
+		if idx.Cases == nil {
+			idx.Cases = map[string]Case{}
+		}
+		for k, c := range sub.Cases {
+			c.File = area + c.File
+			idx.Cases[area+k] = c
+		}
+		for k, v := range sub.Scalars {
+			if idx.Scalars == nil {
+				idx.Scalars = map[string]float64{}
+			}
+			idx.Scalars[area+k] = v
+		}
+		for k, v := range sub.Vectors {
+			if idx.Vectors == nil {
+				idx.Vectors = map[string][]float64{}
+			}
+			idx.Vectors[area+k] = v
+		}
+		for k, v := range sub.Texts {
+			if idx.Texts == nil {
+				idx.Texts = map[string][]string{}
+			}
+			idx.Texts[area+k] = v
+		}
+		if idx.Meta == nil {
+			idx.Meta = map[string]any{}
+		}
+		idx.Meta[area] = sub.Meta
+	}
+	return nil
 }
 
 func mustIndex(t testing.TB) (*Index, string) {

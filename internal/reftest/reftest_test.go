@@ -2,6 +2,8 @@ package reftest
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -84,5 +86,32 @@ func TestAllCasesReadable(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestMergeAreas checks that out/<area>/index.json entries are read under
+// "<area>/" names, with their files inside the area's folder.
+func TestMergeAreas(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "metric"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sub := `{"meta": {"v": 1}, "cases": {"ssim": {"file": "ssim.f32", "dtype": "float32", "shape": [1]}},
+	 "scalars": {"s": 2}, "vectors": {"v": [1, 2]}, "texts": {"t": ["x"]}}`
+	if err := os.WriteFile(filepath.Join(dir, "metric", "index.json"), []byte(sub), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	idx := Index{Cases: map[string]Case{"top": {File: "top.f32"}}}
+	if err := mergeAreas(dir, &idx); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := idx.Cases["metric/ssim"]; !ok || c.File != "metric/ssim.f32" {
+		t.Errorf("case: %+v %v", c, ok)
+	}
+	if idx.Scalars["metric/s"] != 2 || len(idx.Vectors["metric/v"]) != 2 || idx.Texts["metric/t"][0] != "x" {
+		t.Errorf("merged index: %+v", idx)
+	}
+	if _, ok := idx.Cases["top"]; !ok {
+		t.Error("top-level case lost")
 	}
 }
