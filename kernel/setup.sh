@@ -65,7 +65,9 @@ fi
 [ -x .bin/gopls ] || { say "installing gopls $GOPLS_VERSION"; go install "golang.org/x/tools/gopls@$GOPLS_VERSION"; }
 
 # 3. PJRT CPU plugin from its PyPI wheel.
-if [ ! -s "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so" ]; then
+# The plugin's size goes next to it (.size): the backend refuses a file of another size
+# (truncated or replaced) before dlopen, which would crash on it.
+if [ ! -s "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so" ] || [ ! -s "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so.size" ]; then
   say "fetching the PJRT CPU plugin ($XLA_CPU_WHEEL)"
   .venv/bin/pip download -q --disable-pip-version-check --no-deps -d "$LOCAL/cache" "$XLA_CPU_WHEEL"
   whl=$(ls "$LOCAL"/cache/xla_cpu_pjrt-*.whl | head -n1)
@@ -74,6 +76,7 @@ import sys, zipfile, shutil
 with zipfile.ZipFile(sys.argv[1]) as z, z.open("xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so") as src, open(sys.argv[2] + ".tmp", "wb") as dst:
     shutil.copyfileobj(src, dst)
 PYEOF
+  stat -c %s "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so.tmp" > "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so.size"
   mv "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so.tmp" "$LOCAL/pjrt/pjrt_c_api_cpu_plugin.so"
 else
   say "PJRT CPU plugin present"
