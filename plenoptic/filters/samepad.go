@@ -3,7 +3,6 @@ package filters
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -117,22 +116,17 @@ func CheckSamePadding(dims []int, dtype dtypes.DType, kh, kw int, m PadMode) err
 	return checkPad(m, dims[3], bw, aw, "width")
 }
 
-// SamePaddingTensor is the eager SamePadding on the default backend: it
+// EvalSamePadding is the eager SamePadding on the default backend: it
 // returns the padded copy of x (float32 or float64, [B, C, H, W]).
-func SamePaddingTensor(x *tensors.Tensor, kh, kw int, m PadMode) (*tensors.Tensor, error) {
-	b, err := backend.Default()
-	if err != nil {
-		return nil, err
-	}
-	return SamePaddingOn(b, x, kh, kw, m)
-}
-
-// SamePaddingOn is SamePaddingTensor on backend b.
-func SamePaddingOn(b backends.Backend, x *tensors.Tensor, kh, kw int, m PadMode) (out *tensors.Tensor, err error) {
+func EvalSamePadding(x *tensors.Tensor, kh, kw int, m PadMode) (out *tensors.Tensor, err error) {
 	if x == nil {
 		return nil, fmt.Errorf("filters: SamePadding of a nil tensor")
 	}
 	if err := CheckSamePadding(x.Shape().Dimensions, x.DType(), kh, kw, m); err != nil {
+		return nil, err
+	}
+	b, err := backend.Default()
+	if err != nil {
 		return nil, err
 	}
 	defer func() {

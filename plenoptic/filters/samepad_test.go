@@ -48,7 +48,7 @@ func TestSamePaddingAppendixA(t *testing.T) {
 	}
 	backendtest.ForEach(t, func(t *testing.T, b backends.Backend) {
 		for m, row := range want {
-			out, err := SamePaddingOn(b, tensors.FromFlatDataAndDimensions(toF32(ramp(30)), 1, 1, 5, 6), 4, 4, m)
+			out, err := EvalSamePadding(tensors.FromFlatDataAndDimensions(toF32(ramp(30)), 1, 1, 5, 6), 4, 4, m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestSamePaddingMatchesPlenoptic(t *testing.T) {
 	}
 	backendtest.ForEach(t, func(t *testing.T, b backends.Backend) {
 		for _, c := range cases {
-			out, err := SamePaddingOn(b, tensors.FromFlatDataAndDimensions(c.input, c.in...), c.kh, c.kw, c.mode)
+			out, err := EvalSamePadding(tensors.FromFlatDataAndDimensions(c.input, c.in...), c.kh, c.kw, c.mode)
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
@@ -193,7 +193,7 @@ func TestSamePaddingGradient(t *testing.T) {
 }
 
 func TestSamePaddingErrors(t *testing.T) {
-	b := backendtest.Get(t, backendtest.Names[0])
+	backendtest.Use(t, backendtest.Names[0])
 	x := tensors.FromFlatDataAndDimensions(toF32(ramp(30)), 1, 1, 5, 6)
 	cases := []struct {
 		kh, kw int
@@ -207,19 +207,19 @@ func TestSamePaddingErrors(t *testing.T) {
 		{3, 3, PadMode("wrap"), `unknown pad mode "wrap"`},
 	}
 	for _, c := range cases {
-		_, err := SamePaddingOn(b, x, c.kh, c.kw, c.m)
+		_, err := EvalSamePadding(x, c.kh, c.kw, c.m)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%dx%d %s: error %v, want it to mention %q", c.kh, c.kw, c.m, err, c.want)
 		}
 	}
 	// The limits themselves are allowed: reflect 4 on 5 rows, circular 5 on 5.
-	if _, err := SamePaddingOn(b, x, 9, 1, Reflect); err != nil {
+	if _, err := EvalSamePadding(x, 9, 1, Reflect); err != nil {
 		t.Errorf("reflect padding of 4/4 on 5 rows: %v", err)
 	}
-	if _, err := SamePaddingOn(b, x, 11, 1, Circular); err != nil {
+	if _, err := EvalSamePadding(x, 11, 1, Circular); err != nil {
 		t.Errorf("circular padding of 5/5 on 5 rows: %v", err)
 	}
-	if _, err := SamePaddingOn(b, tensors.FromFlatDataAndDimensions(toF32(ramp(30)), 5, 6), 3, 3, Circular); err == nil || !strings.Contains(err.Error(), "4-D") {
+	if _, err := EvalSamePadding(tensors.FromFlatDataAndDimensions(toF32(ramp(30)), 5, 6), 3, 3, Circular); err == nil || !strings.Contains(err.Error(), "4-D") {
 		t.Errorf("2-D input: error %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func BenchmarkForward(b *testing.B) {
 		name  string
 		model Model
 	}{
-		{"NotebookGaussian", must(NewNotebookGaussian(NotebookGaussianOptions{}))},
+		{"GaussianBlur", must(NewGaussianBlur(GaussianBlurOptions{}))},
 		{"CenterSurround", must(tutorialCS())},
 		{"LuminanceGainControl", must(tutorialLG())},
 	}

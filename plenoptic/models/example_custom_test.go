@@ -11,7 +11,7 @@ import (
 
 // RectifiedDoG is a user-defined model: a difference of Gaussians followed by
 // a rectifier. Anything with a Forward graph function is a models.Model; use
-// a pointer so models.Apply can cache its compiled graph.
+// a pointer so models.Eval can cache its compiled graph.
 type RectifiedDoG struct{ Kernel filters.Kernel }
 
 // Forward filters x with circular padding and keeps the positive part.
@@ -32,7 +32,7 @@ func Example_customModel() {
 		fmt.Println(err)
 		return
 	}
-	rep, err := models.Apply(model, img)
+	rep, err := models.Eval(model, img)
 	if err != nil {
 		fmt.Println(err)
 		return

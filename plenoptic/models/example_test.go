@@ -27,18 +27,18 @@ func summary(rep *tensors.Tensor) {
 }
 
 // The tutorial's own Gaussian model: a 31×31 circular blur with std 3.
-func ExampleNotebookGaussian() {
+func ExampleGaussianBlur() {
 	img, err := data.Einstein()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	model, err := models.NewNotebookGaussian(models.NotebookGaussianOptions{})
+	model, err := models.NewGaussianBlur(models.GaussianBlurOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	rep, err := models.Apply(model, img)
+	rep, err := models.Eval(model, img)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -65,7 +65,7 @@ func ExampleCenterSurround() {
 		fmt.Println(err)
 		return
 	}
-	rep, err := models.Apply(model, img)
+	rep, err := models.Eval(model, img)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -104,7 +104,7 @@ func ExampleLuminanceGainControl() {
 		fmt.Println(err)
 		return
 	}
-	rep, err := models.Apply(lg, img)
+	rep, err := models.Eval(lg, img)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -120,7 +120,7 @@ func ExampleLuminanceGainControl() {
 	for i, v := range pixels {
 		doubled[i] = float32(v)
 	}
-	rep2, err := models.Apply(lg, tensors.FromFlatDataAndDimensions(doubled, 1, 1, 256, 256))
+	rep2, err := models.Eval(lg, tensors.FromFlatDataAndDimensions(doubled, 1, 1, 256, 256))
 	if err != nil {
 		fmt.Println(err)
 		return

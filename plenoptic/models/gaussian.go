@@ -8,26 +8,26 @@ import (
 	"github.com/goplenoptic/goplenoptic/plenoptic/filters"
 )
 
-// NotebookGaussian is the Gaussian model the plenoptic tutorial defines for
+// GaussianBlur is the Gaussian model the plenoptic tutorial defines for
 // itself (not plenoptic's Gaussian): a fixed one-channel convolution with
 // circular_gaussian2d((31, 31), 3.0), after same_padding in circular mode. It
 // is linear and shift-invariant on the torus; its kernel sums to 1.
-type NotebookGaussian struct {
+type GaussianBlur struct {
 	size   KernelSize
 	std    float64
 	kernel filters.Kernel
 }
 
-// NotebookGaussianOptions configures NewNotebookGaussian. The zero value is
+// GaussianBlurOptions configures NewGaussianBlur. The zero value is
 // the tutorial's model.
-type NotebookGaussianOptions struct {
+type GaussianBlurOptions struct {
 	KernelSize KernelSize // default 31×31
 	Std        float64    // default 3; must be positive
 }
 
-// NewNotebookGaussian returns the tutorial's Gaussian model (options may
+// NewGaussianBlur returns the tutorial's Gaussian model (options may
 // change its kernel size and std).
-func NewNotebookGaussian(opts NotebookGaussianOptions) (*NotebookGaussian, error) {
+func NewGaussianBlur(opts GaussianBlurOptions) (*GaussianBlur, error) {
 	if opts.KernelSize == (KernelSize{}) {
 		opts.KernelSize = Square(31)
 	}
@@ -41,24 +41,24 @@ func NewNotebookGaussian(opts NotebookGaussianOptions) (*NotebookGaussian, error
 	if err != nil {
 		return nil, fmt.Errorf("models: notebook Gaussian: %w", err)
 	}
-	return &NotebookGaussian{size: opts.KernelSize, std: opts.Std, kernel: k}, nil
+	return &GaussianBlur{size: opts.KernelSize, std: opts.Std, kernel: k}, nil
 }
 
 // Forward convolves the single-channel input x ([B, 1, H, W]) with the
 // kernel after circular same padding.
-func (m *NotebookGaussian) Forward(x *graph.Node) *graph.Node {
+func (m *GaussianBlur) Forward(x *graph.Node) *graph.Node {
 	return filters.Conv2D(x, [][]filters.Kernel{{m.kernel}}, 1, filters.Circular)
 }
 
 // Kernel returns the model's convolution kernel.
-func (m *NotebookGaussian) Kernel() filters.Kernel { return m.kernel }
+func (m *GaussianBlur) Kernel() filters.Kernel { return m.kernel }
 
 // Filters returns the model's kernel, titled as the tutorial shows it.
-func (m *NotebookGaussian) Filters() []NamedFilter {
+func (m *GaussianBlur) Filters() []NamedFilter {
 	return []NamedFilter{{Title: "filt", Kernel: m.kernel}}
 }
 
-func (m *NotebookGaussian) params() []param {
+func (m *GaussianBlur) params() []param {
 	return []param{{
 		key: "conv.weight", n: m.size[0] * m.size[1],
 		get:   func() []float64 { return m.kernel.Data },
@@ -75,11 +75,11 @@ func (m *NotebookGaussian) params() []param {
 
 // Params returns the model's state dict: "conv.weight", the kernel's
 // kh·kw values in row-major order (the tutorial module's Conv2d weight).
-func (m *NotebookGaussian) Params() map[string][]float64 { return paramsMap(m.params()) }
+func (m *GaussianBlur) Params() map[string][]float64 { return paramsMap(m.params()) }
 
 // LoadParams sets "conv.weight" to any kh·kw finite values (the model then
 // convolves with that kernel). Unknown keys and wrong lengths are errors.
-func (m *NotebookGaussian) LoadParams(values map[string][]float64) error {
+func (m *GaussianBlur) LoadParams(values map[string][]float64) error {
 	return loadParams(m, m.params(), values)
 }
 

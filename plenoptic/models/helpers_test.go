@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/data"
 )
@@ -46,10 +45,11 @@ func images(t testing.TB) (einstein, curie []float32) {
 	return imgEinstein, imgCurie
 }
 
-// run applies m to a fresh tensor (tensors belong to one backend) on b.
-func run(t testing.TB, b backends.Backend, m Model, x []float32, dims ...int) ([]float64, []int) {
+// run applies m to a fresh tensor (tensors belong to one backend) on the
+// default backend (set by backendtest.ForEach or Use).
+func run(t testing.TB, m Model, x []float32, dims ...int) ([]float64, []int) {
 	t.Helper()
-	out, err := ApplyOn(b, m, tensors.FromFlatDataAndDimensions(x, dims...))
+	out, err := Eval(m, tensors.FromFlatDataAndDimensions(x, dims...))
 	if err != nil {
 		t.Fatalf("%T: %v", m, err)
 	}

@@ -4,7 +4,7 @@
 //
 // The models of plenoptic 1.1.0 and the tutorial, with their plenoptic names:
 //
-//	NotebookGaussian              the tutorial's own Gaussian (31×31, std 3, circular)
+//	GaussianBlur                  the tutorial's own Gaussian (31×31, std 3, circular)
 //	Gaussian                      po.simulate.Gaussian
 //	CenterSurround                po.simulate.CenterSurround
 //	LinearNonlinear               po.simulate.LinearNonlinear
@@ -17,14 +17,13 @@
 // exposes its state dict with plenoptic's keys through Params and LoadParams
 // (the tutorial's load_state_dict). Parameters are Go values baked into the
 // graph as constants: nothing is trainable, and a graph compiled before
-// LoadParams keeps the old values (Apply recompiles by itself). Any type with
+// LoadParams keeps the old values (Eval recompiles by itself). Any type with
 // a Forward method is a Model, so user-defined models work the same way.
 package models
 
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
@@ -35,7 +34,7 @@ import (
 // Model is an image model. Forward builds the model's computation on the
 // graph; its parameters are Go values baked in as constants, so a model has
 // nothing trainable (plenoptic's remove_grad is the natural state).
-// Forward may panic on inputs it cannot handle (as GoMLX does); Apply and the
+// Forward may panic on inputs it cannot handle (as GoMLX does); Eval and the
 // synthesis methods turn that into an error. Forward must build the same
 // computation every time for a model value: compiled graphs are reused per
 // model (and per its Params values, for models that report them).
@@ -49,26 +48,18 @@ type ModelFunc func(x *graph.Node) *graph.Node
 // Forward calls f.
 func (f ModelFunc) Forward(x *graph.Node) *graph.Node { return f(x) }
 
-// Apply evaluates m on img with the default backend (see package backend).
-func Apply(m Model, img *tensors.Tensor) (*tensors.Tensor, error) {
-	b, err := backend.Default()
-	if err != nil {
-		return nil, err
-	}
-	return ApplyOn(b, m, img)
-}
-
-// ApplyOn evaluates m on img with backend b. The input is validated first
-// (float, 4-D, finite); the compiled model is cached per model and shape when
-// the model value is comparable (pointers and plain structs are).
-func ApplyOn(b backends.Backend, m Model, img *tensors.Tensor) (out *tensors.Tensor, err error) {
+// Eval evaluates m on img eagerly, on the default backend (see package
+// backend): plenoptic's model(img). The input is validated first (float,
+// 4-D, finite); the compiled model is cached per model and shape when the
+// model value is comparable (pointers and plain structs are).
+func Eval(m Model, img *tensors.Tensor) (out *tensors.Tensor, err error) {
 	if m == nil {
 		return nil, fmt.Errorf("models: model is nil")
 	}
 	if err := tools.ValidateInput(img, tools.InputOptions{}); err != nil {
 		return nil, fmt.Errorf("models: %w", err)
 	}
-	exec, err := execFor(b, m)
+	b, err := backend.Default()
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +68,18 @@ func ApplyOn(b backends.Backend, m Model, img *tensors.Tensor) (out *tensors.Ten
 			out, err = nil, fmt.Errorf("models: %T failed on input of shape %v: %v", m, img.Shape().Dimensions, r)
 		}
 	}()
-	return exec.Exec1(img)
-}
-
-func execFor(b backends.Backend, m Model) (*graph.Exec, error) {
-	return compiled.Exec(b, m, "apply", func() (*graph.Exec, error) {
-		return graph.NewExec(b, func(x *graph.Node) *graph.Node { return m.Forward(x) })
+	exec, release, err := compiled.Acquire(b, m, "apply", func() (*graph.Exec, error) {
+		return graph.NewExec(b, func(x *graph.Node) *graph.Node {
+			y := m.Forward(x)
+			if y == nil {
+				panic(fmt.Errorf("model returned no output"))
+			}
+			return y
+		})
 	})
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return exec.Exec1(img)
 }

@@ -34,7 +34,7 @@ func TestAppendixAModelOutputs(t *testing.T) {
 	}
 	nan := math.NaN()
 	rows := []row{
-		{"notebook Gaussian", func() (Model, error) { return NewNotebookGaussian(NotebookGaussianOptions{}) }, einstein, 1,
+		{"notebook Gaussian", func() (Model, error) { return NewGaussianBlur(GaussianBlurOptions{}) }, einstein, 1,
 			0.456692981, 0.167948142, 0.867435455, 121.395292, 0.200909257, 0.420571268},
 		{"CenterSurround tutorial", func() (Model, error) { return tutorialCS() }, einstein, 1,
 			1.93e-08, -0.22510995, 0.261243224, 10.7075134, -0.135676637, -0.030395770},
@@ -55,7 +55,7 @@ func TestAppendixAModelOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", r.name, err)
 			}
-			y, dims := run(t, b, m, r.input, 1, 1, 256, 256)
+			y, dims := run(t, m, r.input, 1, 1, 256, 256)
 			if !slices.Equal(dims, []int{1, r.channels, 256, 256}) {
 				t.Fatalf("%s: output shape %v", r.name, dims)
 			}
@@ -150,7 +150,7 @@ func refModel(t *testing.T, name string, p map[string]any) (Model, error) {
 	var err error
 	switch {
 	case strings.HasPrefix(name, "model_notebook_gaussian_"):
-		return NewNotebookGaussian(NotebookGaussianOptions{})
+		return NewGaussianBlur(GaussianBlurOptions{})
 	case strings.HasPrefix(name, "model_gaussian_"):
 		c := 1
 		if oc, ok := p["out_channels"].(float64); ok {
@@ -334,9 +334,9 @@ func toF64(x []float32) []float64 {
 func TestLuminanceInvariance(t *testing.T) {
 	einstein, _ := images(t)
 	lg := must(tutorialLG())
-	b := backendtest.Get(t, backendtest.Names[0])
-	y1, _ := run(t, b, lg, einstein, 1, 1, 256, 256)
-	y2, _ := run(t, b, lg, scaled(einstein, 2), 1, 1, 256, 256)
+	backendtest.Use(t, backendtest.Names[0])
+	y1, _ := run(t, lg, einstein, 1, 1, 256, 256)
+	y2, _ := run(t, lg, scaled(einstein, 2), 1, 1, 256, 256)
 	want := reftest.Scalar(t, "lg_tutorial_einstein_maxabs_2x_minus_1x")
 	if d := maxAbsDiff(y1, y2); math.Abs(d-want) > 2e-6 {
 		t.Errorf("max |LG(2·img) − LG(img)| = %.7g, plenoptic %.7g", d, want)
@@ -369,22 +369,22 @@ func TestSoftplusMatchesTorch(t *testing.T) {
 func TestModelsPassValidateModel(t *testing.T) {
 	k := Square(7)
 	ms := map[string]Model{
-		"NotebookGaussian": must(NewNotebookGaussian(NotebookGaussianOptions{KernelSize: k})),
-		"Gaussian":         must(NewGaussian(GaussianOptions{KernelSize: k, Std: []float64{1, 2}})),
-		"CenterSurround":   must(NewCenterSurround(CenterSurroundOptions{KernelSize: k, OnCenter: []bool{true, false}})),
-		"LN":               must(NewLinearNonlinear(FrontEndOptions{KernelSize: k})),
-		"LG":               must(NewLuminanceGainControl(FrontEndOptions{KernelSize: k, PadMode: "circular"})),
-		"LGG":              must(NewLuminanceContrastGainControl(FrontEndOptions{KernelSize: k})),
-		"OnOff":            must(NewOnOff(OnOffOptions{KernelSize: k, ApplyMask: true})),
+		"GaussianBlur":   must(NewGaussianBlur(GaussianBlurOptions{KernelSize: k})),
+		"Gaussian":       must(NewGaussian(GaussianOptions{KernelSize: k, Std: []float64{1, 2}})),
+		"CenterSurround": must(NewCenterSurround(CenterSurroundOptions{KernelSize: k, OnCenter: []bool{true, false}})),
+		"LN":             must(NewLinearNonlinear(FrontEndOptions{KernelSize: k})),
+		"LG":             must(NewLuminanceGainControl(FrontEndOptions{KernelSize: k, PadMode: "circular"})),
+		"LGG":            must(NewLuminanceContrastGainControl(FrontEndOptions{KernelSize: k})),
+		"OnOff":          must(NewOnOff(OnOffOptions{KernelSize: k, ApplyMask: true})),
 	}
 	backendtest.ForEach(t, func(t *testing.T, b backends.Backend) {
 		for name, m := range ms {
-			if err := tools.ValidateModelOn(b, m, dtypes.Float32, 2, 1, 16, 17); err != nil {
+			if err := tools.ValidateModel(m, tools.ValidateModelOptions{Shape: []int{2, 1, 16, 17}}); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
 		// float64 in, float64 out
-		if err := tools.ValidateModelOn(b, ms["OnOff"], dtypes.Float64, 1, 1, 16, 16); err != nil {
+		if err := tools.ValidateModel(ms["OnOff"], tools.ValidateModelOptions{Shape: []int{1, 1, 16, 16}, DType: dtypes.Float64}); err != nil {
 			t.Errorf("OnOff in float64: %v", err)
 		}
 	})
@@ -420,23 +420,23 @@ func TestOutputShapes(t *testing.T) {
 	for i := range ones {
 		ones[i] = 1
 	}
-	b := backendtest.Get(t, backendtest.Names[1])
+	backendtest.Use(t, backendtest.Names[1])
 	for _, m := range []Model{
 		must(NewLinearNonlinear(FrontEndOptions{KernelSize: Square(31), Pretrained: true})),
 		must(NewLuminanceGainControl(FrontEndOptions{KernelSize: Square(31), Pretrained: true})),
 		must(NewLuminanceContrastGainControl(FrontEndOptions{KernelSize: Square(31), Pretrained: true})),
 	} {
-		if _, dims := run(t, b, m, ones, 1, 1, 100, 100); !slices.Equal(dims, []int{1, 1, 100, 100}) {
+		if _, dims := run(t, m, ones, 1, 1, 100, 100); !slices.Equal(dims, []int{1, 1, 100, 100}) {
 			t.Errorf("%T: output shape %v for a 100×100 image", m, dims)
 		}
 	}
 	// A model refuses what torch refuses: a 3-channel image for a 1-in model,
 	// a reflect pad longer than the image.
 	cs := must(NewCenterSurround(CenterSurroundOptions{KernelSize: Square(31)}))
-	if _, err := ApplyOn(b, cs, tensors.FromFlatDataAndDimensions(make([]float32, 3*64*64), 1, 3, 64, 64)); err == nil {
+	if _, err := Eval(cs, tensors.FromFlatDataAndDimensions(make([]float32, 3*64*64), 1, 3, 64, 64)); err == nil {
 		t.Error("3-channel input accepted")
 	}
-	if _, err := ApplyOn(b, cs, tensors.FromFlatDataAndDimensions(make([]float32, 10*64), 1, 1, 10, 64)); err == nil || !strings.Contains(err.Error(), "reflect padding of 15/15") {
+	if _, err := Eval(cs, tensors.FromFlatDataAndDimensions(make([]float32, 10*64), 1, 1, 10, 64)); err == nil || !strings.Contains(err.Error(), "reflect padding of 15/15") {
 		t.Errorf("10-row input with reflect 31: error %v", err)
 	}
 }
@@ -447,7 +447,7 @@ func TestParams(t *testing.T) {
 		m    interface{ Params() map[string][]float64 }
 		keys []string
 	}{
-		{"NotebookGaussian", must(NewNotebookGaussian(NotebookGaussianOptions{})), []string{"conv.weight"}},
+		{"GaussianBlur", must(NewGaussianBlur(GaussianBlurOptions{})), []string{"conv.weight"}},
 		{"Gaussian", must(NewGaussian(GaussianOptions{KernelSize: Square(5), OutChannels: 3})), []string{"std"}},
 		{"CenterSurround", must(NewCenterSurround(CenterSurroundOptions{KernelSize: Square(5)})), []string{"amplitude_ratio", "center_std", "surround_std"}},
 		{"LN", must(NewLinearNonlinear(FrontEndOptions{KernelSize: Square(5)})),
@@ -477,7 +477,7 @@ func TestParams(t *testing.T) {
 	if !slices.Equal(onoff["contrast.std"], []float64{7.49, 2.43}) || !slices.Equal(onoff["center_surround.amplitude_ratio"], []float64{1.25}) {
 		t.Errorf("OnOff pretrained params %v", onoff)
 	}
-	if got := must(NewNotebookGaussian(NotebookGaussianOptions{})).Params()["conv.weight"]; len(got) != 961 {
+	if got := must(NewGaussianBlur(GaussianBlurOptions{})).Params()["conv.weight"]; len(got) != 961 {
 		t.Errorf("notebook conv.weight has %d values", len(got))
 	}
 }
@@ -516,16 +516,16 @@ func TestLoadParamsErrors(t *testing.T) {
 
 // TestLoadParamsRecompiles checks that Apply sees new parameters.
 func TestLoadParamsRecompiles(t *testing.T) {
-	b := backendtest.Get(t, backendtest.Names[1])
+	backendtest.Use(t, backendtest.Names[1])
 	x := make([]float32, 16*16)
 	for i := range x {
 		x[i] = float32(i%7) / 7
 	}
 	lg := must(NewLuminanceGainControl(FrontEndOptions{KernelSize: Square(5), PadMode: "circular"}))
 	must(0, lg.LoadParams(map[string][]float64{"luminance_scalar": {1}}))
-	y1, _ := run(t, b, lg, x, 1, 1, 16, 16)
+	y1, _ := run(t, lg, x, 1, 1, 16, 16)
 	must(0, lg.LoadParams(map[string][]float64{"luminance_scalar": {10}}))
-	y2, _ := run(t, b, lg, x, 1, 1, 16, 16)
+	y2, _ := run(t, lg, x, 1, 1, 16, 16)
 	if maxAbsDiff(y1, y2) == 0 {
 		t.Error("LoadParams did not change Apply's result")
 	}
@@ -553,7 +553,7 @@ func TestConstructorErrors(t *testing.T) {
 		{"pretrained LG", second(NewLuminanceGainControl(FrontEndOptions{KernelSize: KernelSize{31, 29}, Pretrained: true})), "got 31×29"},
 		{"pretrained LGG", second(NewLuminanceContrastGainControl(FrontEndOptions{KernelSize: Square(7), Pretrained: true})), "got 7×7"},
 		{"pretrained OnOff", second(NewOnOff(OnOffOptions{KernelSize: Square(7), Pretrained: true})), "got 7×7"},
-		{"notebook std", second(NewNotebookGaussian(NotebookGaussianOptions{Std: -3})), "std must be positive"},
+		{"notebook std", second(NewGaussianBlur(GaussianBlurOptions{Std: -3})), "std must be positive"},
 	}
 	for _, e := range errs {
 		if e.err == nil || !strings.Contains(e.err.Error(), e.want) {

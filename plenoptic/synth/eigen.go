@@ -22,10 +22,10 @@ import (
 type EigendistortionOptions struct {
 	// Backend to compute on (default: backend.Default()).
 	Backend backends.Backend
-	// Output receives the messages plenoptic prints (default os.Stdout).
-	Output io.Writer
-	// Warnings receives warnings (default os.Stderr).
-	Warnings io.Writer
+	// Log receives the messages plenoptic prints ("Initializing
+	// Eigendistortion -- …", "Top k=1 eigendists computed | …") and its
+	// warnings (default os.Stderr; io.Discard silences them).
+	Log io.Writer
 }
 
 // Eigendistortion computes the image distortions a model is most and least
@@ -34,95 +34,81 @@ type EigendistortionOptions struct {
 // (plenoptic's po.synthesize.Eigendistortion). Create it with
 // NewEigendistortion and run Synthesize.
 type Eigendistortion struct {
-	be        backends.Backend
-	model     models.Model
-	image     hostTensor
-	rep       hostTensor
-	n, m      int
-	out, warn io.Writer
+	be    backends.Backend
+	model models.Model
+	image hostTensor
+	rep   hostTensor
+	n, m  int
+	log   io.Writer
 
 	x          *tensors.Tensor // the image as a tensor on the backend
-	method     string
+	method     EigenMethod
 	dists      hostTensor // [2k or n or k, C, H, W]
 	values     []float64
 	index      []int
 	jacobian   *hostTensor
 	iterations [2]int
-
-	fisherExec *Exec
-	powerExec  *Exec
-	vjpExec    *Exec
+	products   int // Fisher products of the last Synthesize
 }
 
 // NewEigendistortion prepares the eigendistortion analysis of model at image
-// (a 4-D float tensor with batch size 1). It prints, as plenoptic does,
-// "\nInitializing Eigendistortion -- Input dim: N | Output dim: M".
-func NewEigendistortion(image *tensors.Tensor, model models.Model, opts ...EigendistortionOptions) (e *Eigendistortion, err error) {
+// (a 4-D float tensor with batch size 1). It refuses a model whose output is
+// not a finite 3-D or 4-D tensor of the image's dtype, or does not depend on
+// the image (ErrDegenerate), and writes, as plenoptic prints,
+// "\nInitializing Eigendistortion -- Input dim: N | Output dim: M" to the
+// Log writer.
+func NewEigendistortion(image *tensors.Tensor, model models.Model, opts EigendistortionOptions) (e *Eigendistortion, err error) {
 	defer catch(&err, "NewEigendistortion")
-	var o EigendistortionOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	if o.Output == nil {
-		o.Output = os.Stdout
-	}
-	if o.Warnings == nil {
-		o.Warnings = os.Stderr
-	}
 	if model == nil {
 		return nil, errors.New("model is nil")
 	}
 	if err := tools.ValidateInput(image, tools.InputOptions{NoBatch: true}); err != nil {
 		return nil, err
 	}
-	be, err := pickBackend(o.Backend)
+	be, err := pickBackend(opts.Backend)
 	if err != nil {
 		return nil, err
 	}
-	e = &Eigendistortion{be: be, model: model, out: o.Output, warn: o.Warnings}
+	e = &Eigendistortion{be: be, model: model, log: opts.Log}
+	if e.log == nil {
+		e.log = os.Stderr
+	}
 	if e.image, err = newHost(image); err != nil {
 		return nil, err
 	}
 	if e.rep, err = checkedRepresentation(be, model, e.image); err != nil {
 		return nil, err
 	}
+	if err := checkDependsOnInput(be, model, e.image); err != nil {
+		return nil, err
+	}
 	e.n, e.m = e.image.size(), e.rep.size()
 	e.x = e.image.tensor()
-	fmt.Fprintf(e.out, "\nInitializing Eigendistortion -- Input dim: %d | Output dim: %d\n", e.n, e.m)
+	fmt.Fprintf(e.log, "\nInitializing Eigendistortion -- Input dim: %d | Output dim: %d\n", e.n, e.m)
 	return e, nil
 }
 
-// checkedRepresentation evaluates a model and validates its output (3-D or
-// 4-D, same float dtype, finite).
-func checkedRepresentation(be backends.Backend, model models.Model, img hostTensor) (hostTensor, error) {
-	rep, err := models.ApplyOn(be, model, img.tensor())
-	if err != nil {
-		return hostTensor{}, err
-	}
-	if r := rep.Rank(); r != 3 && r != 4 {
-		return hostTensor{}, fmt.Errorf("model output must be 3-D or 4-D, but got %d-D shape %v", r, rep.Shape().Dimensions)
-	}
-	if rep.DType() != img.dtype() {
-		return hostTensor{}, fmt.Errorf("model changes precision of the input: %s image gives a %s representation", img.dtype(), rep.DType())
-	}
-	h, err := newHost(rep)
-	if err != nil {
-		return hostTensor{}, err
-	}
-	if i, ok := allFinite(h.Data); !ok {
-		return hostTensor{}, fmt.Errorf("model output has a non-finite value %v at flat index %d", h.Data[i], i)
-	}
-	return h, nil
-}
+// EigenMethod selects how Eigendistortion.Synthesize computes the
+// eigendistortions.
+type EigenMethod string
 
-// EigenOptions configures Eigendistortion.Synthesize. Zero values mean
-// plenoptic's defaults.
-type EigenOptions struct {
-	// Method is "power" (default: the top and bottom K eigendistortions by
-	// power/orthogonal iteration), "exact" (all of them, from the explicit
-	// Jacobian; small images only) or "randomized_svd" (the top K, Halko et
-	// al.).
-	Method string
+// The eigendistortion methods of plenoptic 1.1.0.
+const (
+	// Power finds the top and bottom K eigendistortions by power (orthogonal)
+	// iteration, the bottom ones iterating F − λ_top·I (plenoptic's default).
+	Power EigenMethod = "power"
+	// Exact computes all of them from the explicit Jacobian (small images
+	// only).
+	Exact EigenMethod = "exact"
+	// RandomizedSVD estimates the top K with Halko et al.'s randomized SVD.
+	RandomizedSVD EigenMethod = "randomized_svd"
+)
+
+// EigenSynthesizeOptions configures Eigendistortion.Synthesize. Zero values
+// mean plenoptic's defaults.
+type EigenSynthesizeOptions struct {
+	// Method is Power (the default), Exact or RandomizedSVD.
+	Method EigenMethod
 	// K is the number of eigendistortions at each end (default 1).
 	K int
 	// MaxIter bounds each power-method run (default 1000).
@@ -141,53 +127,35 @@ type EigenOptions struct {
 	Seed uint64
 	// InitialTop and InitialBottom replace the random starting vectors of
 	// the two power runs: n×K values, row-major as torch.randn(n, K) (they
-	// are normalised). InitialP replaces the randomized SVD's random n×(K+P)
-	// matrix. For reproducing plenoptic runs exactly.
+	// are normalised; they must be finite and not zero). InitialP replaces
+	// the randomized SVD's random n×(K+P) matrix. For reproducing plenoptic
+	// runs exactly.
 	InitialTop, InitialBottom, InitialP []float64
 	// Progress, when set, is called every ProgressEvery power iterations
 	// (every iteration when ProgressEvery is 0) and once with Done at the
 	// end of each run.
 	Progress func(Progress)
-	// ProgressEvery > 0 without a Progress callback prints one line every
-	// ProgressEvery iterations (stage, iteration, eigenvalue, change).
+	// ProgressEvery > 0 without a Progress callback writes one line every
+	// ProgressEvery iterations (stage, iteration, eigenvalue, change) to the
+	// Log writer.
 	ProgressEvery int
 	// ProgressBar chooses when the terminal bar is drawn (default: when no
 	// callback is given and standard error is a terminal).
 	ProgressBar ProgressMode
 }
 
-// NewProgressPrinter returns a progress callback that prints one line per
-// report on w, e.g. "Top k=1 | iteration 100/1000 | eigenvalue 9.9946e-01 |
-// delta 1.23E-06" (for a metamer: iteration, loss, learning rate and norms).
-func NewProgressPrinter(w io.Writer) func(Progress) {
-	return func(p Progress) {
-		if p.Done {
-			return
-		}
-		switch p.Stage {
-		case "Top", "Bottom":
-			fmt.Fprintf(w, "%s k=%d | iteration %d/%d | eigenvalue %s | delta %s\n", p.Stage, p.K, p.Iteration, p.MaxIter,
-				pyE(p.Eigenvalue, 4, false), pyE(p.Delta, 2, true))
-		default:
-			fmt.Fprintf(w, "%s | iteration %d/%d | loss %s | learning_rate %s | gradient_norm %s | pixel_change_norm %s\n",
-				p.Stage, p.Iteration, p.MaxIter, pyE(p.Loss, 4, false), tqdmNum(p.LearningRate),
-				pyE(p.GradientNorm, 4, false), pyE(p.PixelChangeNorm, 4, false))
-		}
-	}
-}
-
-// Synthesize computes the eigendistortions with the chosen method, printing
-// plenoptic's messages: for "power", "Top k=1 eigendists computed | Stop
-// criterion 1.00E-07 reached." when a run converges (nothing when it uses
-// all MaxIter iterations), then the same for "Bottom" (the bottom run
-// iterates F − λ_top·I); for "exact", "Computing all eigendistortions"; for
-// "randomized_svd", "Estimating top k=… eigendistortions using randomized
-// SVD" and "Randomized SVD complete! Estimated spectral approximation error
-// = …".
-func (e *Eigendistortion) Synthesize(opts EigenOptions) (err error) {
+// Synthesize computes the eigendistortions with the chosen method, writing
+// plenoptic's messages to the Log writer: for Power, "Top k=1 eigendists
+// computed | Stop criterion 1.00E-07 reached." when a run converges (nothing
+// when it uses all MaxIter iterations), then the same for "Bottom" (the
+// bottom run iterates F − λ_top·I); for Exact, "Computing all
+// eigendistortions"; for RandomizedSVD, "Estimating top k=… eigendistortions
+// using randomized SVD" and "Randomized SVD complete! Estimated spectral
+// approximation error = …".
+func (e *Eigendistortion) Synthesize(opts EigenSynthesizeOptions) (err error) {
 	defer catch(&err, "Eigendistortion.Synthesize")
 	if opts.Method == "" {
-		opts.Method = "power"
+		opts.Method = Power
 	}
 	if opts.K == 0 {
 		opts.K = 1
@@ -216,23 +184,27 @@ func (e *Eigendistortion) Synthesize(opts EigenOptions) (err error) {
 	if opts.MaxIter < 0 {
 		return errors.New("max_iter must be greater than zero")
 	}
+	if !(opts.StopCriterion >= 0) {
+		return fmt.Errorf("stop_criterion must be non-negative, got %v", opts.StopCriterion)
+	}
+	e.products = 0
 	rng := normalSource(opts.Seed)
 	switch opts.Method {
-	case "exact":
+	case Exact:
 		return e.synthesizeExact()
-	case "randomized_svd":
+	case RandomizedSVD:
 		return e.synthesizeRandomizedSVD(opts, rng)
-	case "power":
+	case Power:
 		return e.synthesizePower(opts, rng)
 	}
-	return fmt.Errorf("method must be in [power exact randomized_svd], got %q", opts.Method)
+	return fmt.Errorf("method must be in [%s %s %s], got %q", Power, Exact, RandomizedSVD, opts.Method)
 }
 
 // fisherGraph builds F·v for every column v of V ([c, C, H, W]) at x by
 // double reverse-mode differentiation: g(d) = Jᵀd for a dummy d, J v =
 // ∂⟨g(d), v⟩/∂d, F v = Jᵀ(J v).
 func (e *Eigendistortion) fisherGraph(x, V *Node) *Node {
-	y := e.model.Forward(x)
+	y := forward(e.model, x)
 	d := OnesLike(y)
 	g := Gradient(ReduceAllSum(Mul(y, d)), x)[0]
 	c := V.Shape().Dimensions[0]
@@ -253,96 +225,88 @@ func fisherProduct(x, y, d, g, v *Node) *Node {
 	return Gradient(ReduceAllSum(Mul(y, StopGradient(jv))), x)[0]
 }
 
-// fisherChunk is how many Fisher products one execution computes.
-const fisherChunk = 1
-
-// fisher returns F·v for each of the columns vs (each of length n).
+// fisher returns F·v for each of the columns vs (each of length n), one
+// product per execution.
 func (e *Eigendistortion) fisher(vs [][]float64) ([][]float64, error) {
-	if e.fisherExec == nil {
-		ex, err := cachedExec(e.be, e.model, "eigen-fisher", func() (*Exec, error) {
-			return NewExec(e.be, func(x, V *Node) *Node { return e.fisherGraph(x, V) })
-		})
-		if err != nil {
-			return nil, err
-		}
-		e.fisherExec = ex
+	ex, release, err := acquireExec(e.be, e.model, "eigen-fisher", func() (*Exec, error) {
+		return NewExec(e.be, func(x, V *Node) *Node { return e.fisherGraph(x, V) })
+	})
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	out := make([][]float64, 0, len(vs))
 	dims := e.image.Dims
-	for start := 0; start < len(vs); start += fisherChunk {
-		end := min(start+fisherChunk, len(vs))
-		buf := make([]float64, 0, (end-start)*e.n)
-		for _, v := range vs[start:end] {
-			buf = append(buf, v...)
-		}
-		in := makeTensor(buf, e.image.dtype(), append([]int{end - start}, dims[1:]...))
-		res, err := e.fisherExec.Exec1(e.x, in)
+	for _, v := range vs {
+		in := makeTensor(v, e.image.dtype(), append([]int{1}, dims[1:]...))
+		res, err := ex.Exec1(e.x, in)
 		if err != nil {
 			return nil, err
 		}
+		e.products++
 		vals, err := float64s(res)
 		finalize(res, in)
 		if err != nil {
 			return nil, err
 		}
-		for j := range end - start {
-			out = append(out, vals[j*e.n:(j+1)*e.n])
-		}
+		out = append(out, vals)
 	}
 	return out, nil
 }
 
-// powerStepExec compiles the fused k = 1 power step: from v and the shift,
-// w = F v − shift·v, v' = −sign(w₀)·w/‖w‖ (LAPACK's QR sign), λ = v'ᵀ F v'.
-func (e *Eigendistortion) powerStepExec() (*Exec, error) {
-	if e.powerExec != nil {
-		return e.powerExec, nil
-	}
-	ex, err := cachedExec(e.be, e.model, "eigen-power-step", func() (*Exec, error) {
-		return NewExec(e.be, func(x, v, shift *Node) (*Node, *Node) {
-			y := e.model.Forward(x)
+// powerStep compiles the fused k = 1 power step. From v and fv = F v (the
+// previous step's product) and the shift: w = fv − shift·v; v' =
+// −sign(w₀)·w/‖w‖ (LAPACK's QR sign); fv' = F v' (the step's one Fisher
+// product); λ' = v'ᵀ fv'. When w vanishes (‖w‖ ≤ 1e-30·(‖fv‖ + |shift|), as
+// for a Fisher matrix equal to shift·I on v), v is already an eigenvector
+// of F for the shift: v' = v and λ' = vᵀ F v instead of a 0/0 NaN.
+func (e *Eigendistortion) powerStep() (*Exec, func(), error) {
+	return acquireExec(e.be, e.model, "eigen-power-step", func() (*Exec, error) {
+		return NewExec(e.be, func(x, v, fv, shift *Node) (*Node, *Node, *Node) {
+			y := forward(e.model, x)
 			d := OnesLike(y)
 			g := Gradient(ReduceAllSum(Mul(y, d)), x)[0]
-			w := Sub(fisherProduct(x, y, d, g, v), Mul(v, shift))
+			w := Sub(fv, Mul(v, shift))
 			w0 := Reshape(Slice(Reshape(w, -1), AxisRange(0, 1)))
 			nw := norm(w)
 			zero := ScalarZero(x.Graph(), x.DType())
-			beta := Where(GreaterOrEqual(w0, zero), Neg(nw), nw)
-			vNew := Div(w, beta)
-			lam := tools.SumAll(Mul(vNew, fisherProduct(x, y, d, g, vNew)))
-			return vNew, lam
+			scale := Add(norm(fv), Abs(shift))
+			vanished := LessOrEqual(nw, MulScalar(scale, 1e-30))
+			safe := Where(vanished, OnesLike(nw), nw)
+			beta := Where(GreaterOrEqual(w0, zero), Neg(safe), safe)
+			vNew := Where(BroadcastToShape(vanished, v.Shape()), v, Div(w, beta))
+			fvNew := fisherProduct(x, y, d, g, vNew)
+			lam := tools.SumAll(Mul(vNew, fvNew))
+			return vNew, fvNew, lam
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	e.powerExec = ex
-	return ex, nil
 }
 
 // synthesizePower runs the top and the bottom power iterations.
-func (e *Eigendistortion) synthesizePower(opts EigenOptions, rng func(int) []float64) error {
+func (e *Eigendistortion) synthesizePower(opts EigenSynthesizeOptions, rng func(int) []float64) error {
 	k := opts.K
 	init := func(given []float64, what string) ([][]float64, error) {
 		cols := make([][]float64, k)
 		for j := range cols {
 			cols[j] = make([]float64, e.n)
 		}
-		if given != nil {
-			if len(given) != e.n*k {
-				return nil, fmt.Errorf("%s must have n·k = %d values, got %d", what, e.n*k, len(given))
+		src := given
+		if src == nil {
+			src = rng(e.n * k)
+		} else if len(src) != e.n*k {
+			return nil, fmt.Errorf("%s must have n·k = %d values, got %d", what, e.n*k, len(src))
+		}
+		for i := range e.n {
+			for j := range k {
+				cols[j][i] = src[i*k+j]
 			}
-			for i := range e.n {
-				for j := range k {
-					cols[j][i] = given[i*k+j]
-				}
+		}
+		for j, c := range cols {
+			if i, ok := allFinite(c); !ok {
+				return nil, fmt.Errorf("%s has a non-finite value %v (column %d, row %d)", what, c[i], j, i)
 			}
-		} else {
-			r := rng(e.n * k)
-			for i := range e.n {
-				for j := range k {
-					cols[j][i] = r[i*k+j]
-				}
+			if norm2(c) == 0 {
+				return nil, fmt.Errorf("%s column %d is zero: a starting vector must have a non-zero norm", what, j)
 			}
 		}
 		return cols, nil
@@ -351,7 +315,7 @@ func (e *Eigendistortion) synthesizePower(opts EigenOptions, rng func(int) []flo
 	if err != nil {
 		return err
 	}
-	lamTop, vTop, it, err := e.power(opts, v0, 0, "Top")
+	lamTop, vTop, it, err := e.power(opts, v0, 0, StageTop)
 	if err != nil {
 		return err
 	}
@@ -360,12 +324,12 @@ func (e *Eigendistortion) synthesizePower(opts EigenOptions, rng func(int) []flo
 	if err != nil {
 		return err
 	}
-	lamBot, vBot, it, err := e.power(opts, v0, lamTop[0], "Bottom")
+	lamBot, vBot, it, err := e.power(opts, v0, lamTop[0], StageBottom)
 	if err != nil {
 		return err
 	}
 	e.iterations[1] = it
-	e.method = "power"
+	e.method = Power
 	e.setResults(append(vTop, vBot...), append(lamTop, lamBot...))
 	e.index = nil
 	for j := range k {
@@ -416,11 +380,22 @@ func (e *Eigendistortion) roundTo(v []float64) {
 	}
 }
 
+// checkFinite refuses non-finite eigenvalue estimates (a model whose Fisher
+// products overflow, say), which would otherwise be returned as results.
+func checkFinite(stage Stage, it int, lam []float64) error {
+	if i, ok := allFinite(lam); !ok {
+		return fmt.Errorf("%s run: eigenvalue %d is %v at iteration %d (the Fisher products are not finite): %w", stage, i, lam[i], it, ErrDegenerate)
+	}
+	return nil
+}
+
 // power is plenoptic's _synthesize_power: (orthogonal) iteration with F −
 // shift·I, stopping when the unshifted Rayleigh quotients change by at most
 // the stop criterion. It returns the eigenvalues, the vectors and the number
-// of iterations run.
-func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64, stage string) ([]float64, [][]float64, int, error) {
+// of iterations run. Each iteration costs one Fisher product: the product
+// F·v' that gives the Rayleigh quotient of the new vectors is the next
+// iteration's F·v.
+func (e *Eigendistortion) power(opts EigenSynthesizeOptions, v [][]float64, shift float64, stage Stage) ([]float64, [][]float64, int, error) {
 	k := len(v)
 	for _, c := range v {
 		scaleTo(c, 1/norm2(c))
@@ -428,7 +403,7 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 	}
 	report := progressSink(opts.Progress, opts.ProgressBar)
 	if opts.Progress == nil && opts.ProgressEvery > 0 {
-		lines := NewProgressPrinter(e.out)
+		lines := NewProgressPrinter(e.log)
 		if report == nil {
 			report = lines
 		} else {
@@ -450,39 +425,51 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 	defer done()
 
 	if k == 1 {
-		ex, err := e.powerStepExec()
+		ex, release, err := e.powerStep()
 		if err != nil {
 			return nil, nil, 0, err
 		}
+		defer release()
 		dt := e.image.dtype()
-		vt := makeTensor(v[0], dt, e.image.Dims)
-		step := func(vt *tensors.Tensor, shift float64) (*tensors.Tensor, float64, error) {
-			outs, err := ex.Exec(e.x, donate(e.be, vt), makeTensor([]float64{shift}, dt, nil))
+		step := func(vt, fvt *tensors.Tensor, shift float64) (*tensors.Tensor, *tensors.Tensor, float64, error) {
+			outs, err := ex.Exec(e.x, donate(e.be, vt), donate(e.be, fvt), makeTensor([]float64{shift}, dt, nil))
 			if err != nil {
-				return nil, 0, err
+				return nil, nil, 0, err
 			}
-			lam, err := float64s(outs[1])
-			finalize(outs[1])
+			e.products++
+			lam, err := float64s(outs[2])
+			finalize(outs[2])
 			if err != nil {
-				return nil, 0, err
+				return nil, nil, 0, err
 			}
-			return outs[0], lam[0], nil
+			return outs[0], outs[1], lam[0], nil
 		}
-		// Initial F v / ‖F v‖ and its Rayleigh quotient: the fused step with
-		// no shift gives the same vector up to its sign, which the first
-		// iteration's normalisation makes irrelevant.
-		vt, lam, err := step(vt, 0)
+		// Initial v ← F v / ‖F v‖ and its Rayleigh quotient: the fused step
+		// from (v, F v) with no shift gives that vector up to its sign,
+		// which the first iteration's normalisation makes irrelevant. The
+		// first F v comes from the plain product.
+		fv0, err := e.fisher(v)
 		if err != nil {
+			return nil, nil, 0, err
+		}
+		if norm2(fv0[0]) == 0 {
+			return nil, nil, 0, fmt.Errorf("%s run: the Fisher matrix vanishes on the starting vector (F·v = 0): %w", stage, ErrDegenerate)
+		}
+		vt, fvt, lam, err := step(makeTensor(v[0], dt, e.image.Dims), makeTensor(fv0[0], dt, e.image.Dims), 0)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if err := checkFinite(stage, 0, []float64{lam}); err != nil {
 			return nil, nil, 0, err
 		}
 		dLam := math.Inf(1)
 		its := 0
 		for range opts.MaxIter {
 			if dLam <= tol {
-				fmt.Fprintf(e.out, "%s computed | Stop criterion %s reached.\n", desc, pyE(tol, 2, true))
+				fmt.Fprintf(e.log, "%s computed | Stop criterion %s reached.\n", desc, pyE(tol, 2, true))
 				break
 			}
-			vNew, lamNew, err := step(vt, shift)
+			vNew, fvNew, lamNew, err := step(vt, fvt, shift)
 			if err != nil {
 				return nil, nil, 0, err
 			}
@@ -490,8 +477,11 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 			if e.image.DType == "float32" {
 				dLam = float64(float32(dLam))
 			}
-			vt, lam = vNew, lamNew
+			vt, fvt, lam = vNew, fvNew, lamNew
 			its++
+			if err := checkFinite(stage, its, []float64{lam}); err != nil {
+				return nil, nil, 0, err
+			}
 			if report != nil && (its%every == 0 || its == opts.MaxIter) {
 				cur := vt
 				last = Progress{Stage: stage, K: k, Iteration: its, MaxIter: opts.MaxIter, TotalIterations: its,
@@ -501,22 +491,27 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 			}
 		}
 		vals, err := float64s(vt)
+		finalize(fvt)
 		if err != nil {
 			return nil, nil, 0, err
 		}
 		return []float64{lam}, [][]float64{vals}, its, nil
 	}
 
-	// k > 1: orthogonal iteration, Fisher products on the backend, QR here.
+	// k > 1: orthogonal iteration, Fisher products on the backend, QR here;
+	// fv holds F·v for the current v.
 	fv, err := e.fisher(v)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	for j := range v {
+		if norm2(fv[j]) == 0 {
+			return nil, nil, 0, fmt.Errorf("%s run: the Fisher matrix vanishes on starting vector %d: %w", stage, j, ErrDegenerate)
+		}
 		v[j] = scaled(fv[j], 1/norm2(fv[j]))
 		e.roundTo(v[j])
 	}
-	lam, err := e.rayleigh(v)
+	lam, fv, err := e.rayleigh(v)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -524,23 +519,21 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 	its := 0
 	for range opts.MaxIter {
 		if dLam <= tol {
-			fmt.Fprintf(e.out, "%s computed | Stop criterion %s reached.\n", desc, pyE(tol, 2, true))
+			fmt.Fprintf(e.log, "%s computed | Stop criterion %s reached.\n", desc, pyE(tol, 2, true))
 			break
 		}
-		fv, err := e.fisher(v)
-		if err != nil {
-			return nil, nil, 0, err
-		}
+		w := make([][]float64, k)
 		for j := range fv {
+			w[j] = make([]float64, e.n)
 			for i := range fv[j] {
-				fv[j][i] -= shift * v[j][i]
+				w[j][i] = fv[j][i] - shift*v[j][i]
 			}
 		}
-		vNew := householderQR(fv)
+		vNew := householderQR(w)
 		for j := range vNew {
 			e.roundTo(vNew[j])
 		}
-		lamNew, err := e.rayleigh(vNew)
+		lamNew, fvNew, err := e.rayleigh(vNew)
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -549,8 +542,11 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 			s += (lam[j] - lamNew[j]) * (lam[j] - lamNew[j])
 		}
 		dLam = math.Sqrt(s)
-		v, lam = vNew, lamNew
+		v, lam, fv = vNew, lamNew, fvNew
 		its++
+		if err := checkFinite(stage, its, lam); err != nil {
+			return nil, nil, 0, err
+		}
 		if report != nil && (its%every == 0 || its == opts.MaxIter) {
 			first := slices.Clone(v[0])
 			last = Progress{Stage: stage, K: k, Iteration: its, MaxIter: opts.MaxIter, TotalIterations: its,
@@ -562,18 +558,18 @@ func (e *Eigendistortion) power(opts EigenOptions, v [][]float64, shift float64,
 	return lam, v, its, nil
 }
 
-// rayleigh returns vᵀ F v for each column.
-func (e *Eigendistortion) rayleigh(v [][]float64) ([]float64, error) {
+// rayleigh returns vᵀ F v for each column, and the products F v.
+func (e *Eigendistortion) rayleigh(v [][]float64) ([]float64, [][]float64, error) {
 	fv, err := e.fisher(v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	lam := make([]float64, len(v))
 	for j := range v {
 		lam[j] = dot(v[j], fv[j])
 	}
 	e.roundTo(lam)
-	return lam, nil
+	return lam, fv, nil
 }
 
 func scaleTo(v []float64, s float64) {
@@ -593,27 +589,25 @@ func scaled(v []float64, s float64) []float64 {
 // Jacobian computes J (m×n, row i = Jᵀe_i) by reverse-mode products with the
 // rows of the identity, a chunk of rows per execution.
 func (e *Eigendistortion) computeJacobian() (*mat.Dense, error) {
-	if e.vjpExec == nil {
-		ex, err := cachedExec(e.be, e.model, "eigen-vjp", func() (*Exec, error) {
-			return NewExec(e.be, func(x, U *Node) *Node {
-				y := e.model.Forward(x)
-				c := U.Shape().Dimensions[0]
-				rows := make([]*Node, c)
-				for j := range c {
-					u := StopGradient(Reshape(Slice(U, AxisRange(j, j+1)), y.Shape().Dimensions...))
-					rows[j] = Reshape(Gradient(ReduceAllSum(Mul(y, u)), x)[0], 1, -1)
-				}
-				if c == 1 {
-					return rows[0]
-				}
-				return Concatenate(rows, 0)
-			})
+	ex, release, err := acquireExec(e.be, e.model, "eigen-vjp", func() (*Exec, error) {
+		return NewExec(e.be, func(x, U *Node) *Node {
+			y := forward(e.model, x)
+			c := U.Shape().Dimensions[0]
+			rows := make([]*Node, c)
+			for j := range c {
+				u := StopGradient(Reshape(Slice(U, AxisRange(j, j+1)), y.Shape().Dimensions...))
+				rows[j] = Reshape(Gradient(ReduceAllSum(Mul(y, u)), x)[0], 1, -1)
+			}
+			if c == 1 {
+				return rows[0]
+			}
+			return Concatenate(rows, 0)
 		})
-		if err != nil {
-			return nil, err
-		}
-		e.vjpExec = ex
+	})
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	const chunk = 1
 	J := mat.NewDense(e.m, e.n, nil)
 	for start := 0; start < e.m; start += chunk {
@@ -623,7 +617,7 @@ func (e *Eigendistortion) computeJacobian() (*mat.Dense, error) {
 			u[(r-start)*e.m+r] = 1
 		}
 		in := makeTensor(u, e.image.dtype(), []int{end - start, e.m})
-		res, err := e.vjpExec.Exec1(e.x, in)
+		res, err := ex.Exec1(e.x, in)
 		if err != nil {
 			return nil, err
 		}
@@ -642,11 +636,11 @@ func (e *Eigendistortion) computeJacobian() (*mat.Dense, error) {
 // synthesizeExact builds J, F = JᵀJ and its full eigendecomposition.
 func (e *Eigendistortion) synthesizeExact() error {
 	if float64(e.m)*float64(e.n) > 1e6 {
-		fmt.Fprintln(e.warn, "UserWarning: Jacobian > 1e6 elements and may cause out-of-memory. Use method =  {'power', 'randomized_svd'}.")
+		fmt.Fprintln(e.log, "UserWarning: Jacobian > 1e6 elements and may cause out-of-memory. Use method =  {'power', 'randomized_svd'}.")
 	}
-	fmt.Fprintln(e.out, "Computing all eigendistortions")
+	fmt.Fprintln(e.log, "Computing all eigendistortions")
 	if float64(e.n) > 1e4 {
-		fmt.Fprintln(e.warn, "UserWarning: Calculation of Jacobian with input dimensionality greater than 1E4 may take too long; consider an iterative method (e.g. power method, randomized svd) instead.")
+		fmt.Fprintln(e.log, "UserWarning: Calculation of Jacobian with input dimensionality greater than 1E4 may take too long; consider an iterative method (e.g. power method, randomized svd) instead.")
 	}
 	J, err := e.computeJacobian()
 	if err != nil {
@@ -674,7 +668,7 @@ func (e *Eigendistortion) synthesizeExact() error {
 		values[j] = vals[src]
 		cols[j] = mat.Col(nil, src, &vecs)
 	}
-	e.method = "exact"
+	e.method = Exact
 	e.setResults(cols, values)
 	e.index = make([]int, e.n)
 	for i := range e.index {
@@ -690,13 +684,13 @@ func (e *Eigendistortion) synthesizeExact() error {
 
 // synthesizeRandomizedSVD is Halko et al.'s randomized range finder with q
 // power iterations, as plenoptic implements it.
-func (e *Eigendistortion) synthesizeRandomizedSVD(opts EigenOptions, rng func(int) []float64) error {
+func (e *Eigendistortion) synthesizeRandomizedSVD(opts EigenSynthesizeOptions, rng func(int) []float64) error {
 	k, p, q := opts.K, opts.P, opts.Q
 	l := k + p
 	if l > e.n {
 		return fmt.Errorf("k + p = %d exceeds the input dimension %d", l, e.n)
 	}
-	fmt.Fprintf(e.out, "Estimating top k=%d eigendistortions using randomized SVD\n", k)
+	fmt.Fprintf(e.log, "Estimating top k=%d eigendistortions using randomized SVD\n", k)
 	P := make([][]float64, l)
 	for j := range P {
 		P[j] = make([]float64, e.n)
@@ -781,8 +775,8 @@ func (e *Eigendistortion) synthesizeRandomizedSVD(opts EigenOptions, rng func(in
 		}
 		errSum += norm2(r)
 	}
-	fmt.Fprintf(e.out, "Randomized SVD complete! Estimated spectral approximation error = %.2f\n", errSum/20)
-	e.method = "randomized_svd"
+	fmt.Fprintf(e.log, "Randomized SVD complete! Estimated spectral approximation error = %.2f\n", errSum/20)
+	e.method = RandomizedSVD
 	e.setResults(cols, S[:k])
 	e.index = make([]int, k)
 	for i := range e.index {
@@ -795,9 +789,9 @@ func (e *Eigendistortion) synthesizeRandomizedSVD(opts EigenOptions, rng func(in
 func (e *Eigendistortion) Image() *tensors.Tensor { return e.image.tensor() }
 
 // Eigendistortions returns the eigendistortions as a [N, C, H, W] tensor of
-// unit-norm images: for "power" N = 2k, [top_1..top_k, bottom_1..bottom_k];
-// for "exact" all n in descending eigenvalue order; for "randomized_svd"
-// the top k. Nil before Synthesize.
+// unit-norm images: for Power N = 2k, [top_1..top_k, bottom_1..bottom_k];
+// for Exact all n in descending eigenvalue order; for RandomizedSVD the top
+// k. Nil before Synthesize.
 func (e *Eigendistortion) Eigendistortions() *tensors.Tensor {
 	if e.dists.Data == nil {
 		return nil
@@ -809,13 +803,18 @@ func (e *Eigendistortion) Eigendistortions() *tensors.Tensor {
 func (e *Eigendistortion) Eigenvalues() []float64 { return slices.Clone(e.values) }
 
 // Eigenindex returns the index of each eigendistortion in the full,
-// descending spectrum: [0..k−1, n−k..n−1] for "power".
+// descending spectrum: [0..k−1, n−k..n−1] for Power.
 func (e *Eigendistortion) Eigenindex() []int { return slices.Clone(e.index) }
 
 // Method returns the method of the last Synthesize ("" before).
-func (e *Eigendistortion) Method() string { return e.method }
+func (e *Eigendistortion) Method() EigenMethod { return e.method }
 
-// Jacobian returns the m×n Jacobian computed by the "exact" method (nil
+// FisherProducts returns the number of products with the Fisher matrix the
+// last Synthesize computed (its cost: each is one forward and two backward
+// passes of the model).
+func (e *Eigendistortion) FisherProducts() int { return e.products }
+
+// Jacobian returns the m×n Jacobian computed by the Exact method (nil
 // otherwise).
 func (e *Eigendistortion) Jacobian() *tensors.Tensor {
 	if e.jacobian == nil {
@@ -825,7 +824,7 @@ func (e *Eigendistortion) Jacobian() *tensors.Tensor {
 }
 
 // Iterations returns the number of iterations of the top and bottom power
-// runs of the last "power" synthesis.
+// runs of the last Power synthesis.
 func (e *Eigendistortion) Iterations() [2]int { return e.iterations }
 
 // Model returns the model.

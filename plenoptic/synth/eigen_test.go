@@ -31,7 +31,7 @@ func crop16(t testing.TB) []float64 {
 func newEig(t testing.TB, b backends.Backend, img []float64, dims []int, m models.Model) (*Eigendistortion, *bytes.Buffer) {
 	t.Helper()
 	var out bytes.Buffer
-	e, err := NewEigendistortion(makeTensor(img, dtypes.Float32, dims), m, EigendistortionOptions{Backend: b, Output: &out, Warnings: &out})
+	e, err := NewEigendistortion(makeTensor(img, dtypes.Float32, dims), m, EigendistortionOptions{Backend: b, Log: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestEigenExactReference(t *testing.T) {
 	for _, tm := range tutorialModels {
 		t.Run(tm.name, func(t *testing.T) {
 			e, out := newEig(t, b, img, []int{1, 1, 16, 16}, tm.model)
-			if err := e.Synthesize(EigenOptions{Method: "exact"}); err != nil {
+			if err := e.Synthesize(EigenSynthesizeOptions{Method: Exact}); err != nil {
 				t.Fatal(err)
 			}
 			checkStdout(t, out.String(), reftest.Text(t, "eig_"+tm.name+"_exact_stdout"))
@@ -102,7 +102,7 @@ func TestEigenPowerReference(t *testing.T) {
 			e, out := newEig(t, b, img, []int{1, 1, 16, 16}, tm.model)
 			top, _ := reftest.Load64(t, p+"_init_top")
 			bot, _ := reftest.Load64(t, p+"_init_bottom")
-			if err := e.Synthesize(EigenOptions{MaxIter: 5000, InitialTop: top, InitialBottom: bot}); err != nil {
+			if err := e.Synthesize(EigenSynthesizeOptions{MaxIter: 5000, InitialTop: top, InitialBottom: bot}); err != nil {
 				t.Fatal(err)
 			}
 			checkStdout(t, out.String(), reftest.Text(t, p+"_stdout"))
@@ -156,7 +156,7 @@ func TestEigenRandomizedSVD(t *testing.T) {
 			p := "eig_" + tm.name + "_rsvd"
 			e, out := newEig(t, b, img, []int{1, 1, 16, 16}, tm.model)
 			P, _ := reftest.Load64(t, p+"_init_P")
-			if err := e.Synthesize(EigenOptions{Method: "randomized_svd", K: 3, InitialP: P}); err != nil {
+			if err := e.Synthesize(EigenSynthesizeOptions{Method: RandomizedSVD, K: 3, InitialP: P}); err != nil {
 				t.Fatal(err)
 			}
 			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -226,7 +226,7 @@ func TestEigenCenterSurroundAnalytic(t *testing.T) {
 	for i := range v0 {
 		v0[i] = math.Sin(float64(i)*0.37) + 0.1*math.Cos(float64(i)*1.3)
 	}
-	lam, _, its, err := e.power(EigenOptions{MaxIter: 1000, StopCriterion: 1e-7}, [][]float64{v0}, 0, "Top")
+	lam, _, its, err := e.power(EigenSynthesizeOptions{MaxIter: 1000, StopCriterion: 1e-7}, [][]float64{v0}, 0, "Top")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestEigenFisherProduct(t *testing.T) {
 
 		triple := models.ModelFunc(func(x *Node) *Node { return MulScalar(x, 3) })
 		e, _ = newEig(t, b, img, []int{1, 1, 6, 6}, triple)
-		if err := e.Synthesize(EigenOptions{K: 2}); err != nil {
+		if err := e.Synthesize(EigenSynthesizeOptions{K: 2}); err != nil {
 			t.Fatal(err)
 		}
 		for i, l := range e.Eigenvalues() {
@@ -296,7 +296,7 @@ func TestEigenErrors(t *testing.T) {
 		t.Errorf("batch 2: %v", err)
 	}
 	e, _ := newEig(t, b, flat(t, img), []int{1, 1, 32, 32}, notebookGaussian)
-	if err := e.Synthesize(EigenOptions{Method: "lanczos"}); err == nil || !strings.Contains(err.Error(), "method must be in") {
+	if err := e.Synthesize(EigenSynthesizeOptions{Method: "lanczos"}); err == nil || !strings.Contains(err.Error(), "method must be in") {
 		t.Errorf("bad method: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package synth_test
 import (
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/goplenoptic/goplenoptic/plenoptic/data"
 	"github.com/goplenoptic/goplenoptic/plenoptic/filters"
@@ -23,7 +24,7 @@ func ExampleNewMetamer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	model, err := models.NewNotebookGaussian(models.NotebookGaussianOptions{})
+	model, err := models.NewGaussianBlur(models.GaussianBlurOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -31,10 +32,10 @@ func ExampleNewMetamer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := met.Synthesize(synth.SynthOptions{MaxIter: 20, StoreProgress: 1}); err != nil {
+	if err := met.Synthesize(synth.SynthesizeOptions{MaxIter: 20, StoreProgress: 1}); err != nil {
 		log.Fatal(err)
 	}
-	if err := met.Synthesize(synth.SynthOptions{MaxIter: 10, StoreProgress: 1}); err != nil {
+	if err := met.Synthesize(synth.SynthesizeOptions{MaxIter: 10, StoreProgress: 1}); err != nil {
 		log.Fatal(err)
 	}
 	losses := met.Losses()
@@ -61,11 +62,11 @@ func ExampleNewEigendistortion() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	eig, err := synth.NewEigendistortion(img, model)
+	eig, err := synth.NewEigendistortion(img, model, synth.EigendistortionOptions{Log: os.Stdout})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := eig.Synthesize(synth.EigenOptions{MaxIter: 200}); err != nil {
+	if err := eig.Synthesize(synth.EigenSynthesizeOptions{MaxIter: 200}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(eig.Eigendistortions().Shape().Dimensions, eig.Eigenindex())

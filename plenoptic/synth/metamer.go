@@ -1,14 +1,11 @@
 package synth
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -51,6 +48,10 @@ type MetamerOptions struct {
 	Seed uint64
 	// Backend to compute on (default: backend.Default()).
 	Backend backends.Backend
+	// Log receives plenoptic's messages and warnings, such as "Loss has
+	// converged, stopping synthesis" (default os.Stderr; io.Discard
+	// silences them).
+	Log io.Writer
 }
 
 // Metamer synthesizes an image whose model representation matches that of a
@@ -59,67 +60,38 @@ type MetamerOptions struct {
 // with the accessors. The batch is matched one-to-one: target i is matched
 // by metamer i, and the loss is taken over all batch items jointly.
 type Metamer struct {
-	be       backends.Backend
-	model    models.Model
-	lossFn   LossFunc
-	custom   bool // a user loss function
-	lambda   float64
-	lo, hi   float64
-	image    hostTensor
-	target   hostTensor
-	repDims  []int
-	initial  hostTensor // the initial image (saved for reference)
-	x        *tensors.Tensor
-	targetT  *tensors.Tensor // on the device after the first step
-	losses   []float64
-	gradNorm []float64
-	pixNorm  []float64
-	saved    []*tensors.Tensor // host-only tensors, never fed to an execution
-	store    int
-	storeSet bool
-	opt      Optimizer
-	sched    Scheduler
-	stopped  bool // the last Synthesize stopped on convergence
-	stepExec *Exec
-	objExec  *Exec
-	out      io.Writer
+	OptimizedSynthesis
+	model   models.Model
+	lossFn  LossFunc
+	custom  bool // a user loss function
+	image   hostTensor
+	target  hostTensor
+	targetT *tensors.Tensor // the target representation on the backend
 }
 
 // NewMetamer prepares a metamer synthesis of image (a 4-D float tensor
 // [B, C, H, W] with values inside the allowed range) for model. It checks,
 // as plenoptic does, the penalty weight, the image, the model (its output on
-// the image must be a finite 3-D or 4-D float tensor of the image's dtype)
-// and the initial image, and computes the target representation.
+// the image must be a finite 3-D or 4-D float tensor of the image's dtype
+// that depends on the image) and the initial image, and computes the target
+// representation.
 func NewMetamer(image *tensors.Tensor, model models.Model, opts MetamerOptions) (m *Metamer, err error) {
 	defer catch(&err, "NewMetamer")
-	if opts.RangePenaltyLambda < 0 {
-		return nil, errors.New("range_penalty_lambda must be non-negative")
-	}
-	lambda := opts.RangePenaltyLambda
-	switch {
-	case opts.NoRangePenalty:
-		lambda = 0
-	case lambda == 0:
-		lambda = 0.1
-	}
-	lo, hi := opts.AllowedRange[0], opts.AllowedRange[1]
-	if opts.AllowedRange == [2]float64{} {
-		lo, hi = 0, 1
-	}
-	if !(lo < hi) {
-		return nil, fmt.Errorf("allowed_range must have lo < hi, got (%g, %g)", lo, hi)
+	pen, err := resolvePenalty(opts.RangePenaltyLambda, opts.NoRangePenalty, opts.AllowedRange)
+	if err != nil {
+		return nil, err
 	}
 	if model == nil {
-		return nil, errors.New("model is nil")
+		return nil, fmt.Errorf("model is nil")
 	}
-	if err := tools.ValidateInput(image, tools.InputOptions{AllowedRange: [2]float64{lo, hi}}); err != nil {
+	if err := tools.ValidateInput(image, tools.InputOptions{AllowedRange: [2]float64{pen.lo, pen.hi}}); err != nil {
 		return nil, err
 	}
 	be, err := pickBackend(opts.Backend)
 	if err != nil {
 		return nil, err
 	}
-	m = &Metamer{be: be, model: model, lossFn: opts.LossFunction, lambda: lambda, lo: lo, hi: hi, out: os.Stderr}
+	m = &Metamer{model: model, lossFn: opts.LossFunction}
 	if m.lossFn == nil {
 		m.lossFn = tools.MSE
 	} else {
@@ -128,30 +100,50 @@ func NewMetamer(image *tensors.Tensor, model models.Model, opts MetamerOptions) 
 	if m.image, err = newHost(image); err != nil {
 		return nil, err
 	}
-	if m.target, err = m.representation(m.image); err != nil {
+	m.init(be, StageMetamer, opts.Log, m.image, pen)
+	if m.target, err = checkedRepresentation(be, model, m.image); err != nil {
 		return nil, err
 	}
-	m.repDims = m.target.Dims
-	if opts.InitialImage == nil {
-		m.initial = m.noise(opts.Seed)
-	} else {
-		if opts.InitialImage.Rank() < 4 {
-			return nil, fmt.Errorf("initial_image must be [n_batch, n_channels, im_height, im_width] but got shape %v", opts.InitialImage.Shape().Dimensions)
-		}
-		if !slices.Equal(opts.InitialImage.Shape().Dimensions, m.image.Dims) {
-			return nil, fmt.Errorf("initial_image and image must be same size (got %v and %v)", opts.InitialImage.Shape().Dimensions, m.image.Dims)
-		}
-		if m.initial, err = newHost(opts.InitialImage); err != nil {
-			return nil, fmt.Errorf("initial_image: %w", err)
-		}
-		m.initial.DType = m.image.DType // cast to the image's dtype, as plenoptic does
+	if err := checkDependsOnInput(be, model, m.image); err != nil {
+		return nil, err
 	}
-	m.x = m.initial.tensor()
+	var initial hostTensor
+	if opts.InitialImage == nil {
+		initial = noise(m.image, opts.Seed, pen.lo, pen.hi)
+	} else {
+		if initial, err = checkInitial(opts.InitialImage, m.image); err != nil {
+			return nil, err
+		}
+	}
+	m.setInitial(initial)
 	m.targetT = m.target.tensor()
 	if err := m.checkLoss(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkInitial validates an initial image against the image: rank, shape,
+// finite values; it is cast to the image's dtype, as plenoptic does.
+func checkInitial(t *tensors.Tensor, img hostTensor) (hostTensor, error) {
+	if t == nil {
+		return hostTensor{}, fmt.Errorf("initial_image is nil")
+	}
+	if t.Rank() < 4 {
+		return hostTensor{}, fmt.Errorf("initial_image must be [n_batch, n_channels, im_height, im_width] but got shape %v: %w", t.Shape().Dimensions, tools.ErrShape)
+	}
+	if !slices.Equal(t.Shape().Dimensions, img.Dims) {
+		return hostTensor{}, fmt.Errorf("initial_image and image must be same size (got %v and %v): %w", t.Shape().Dimensions, img.Dims, tools.ErrShape)
+	}
+	h, err := newHost(t)
+	if err != nil {
+		return hostTensor{}, fmt.Errorf("initial_image: %w", err)
+	}
+	if i, ok := allFinite(h.Data); !ok {
+		return hostTensor{}, fmt.Errorf("initial_image has a non-finite value %v at flat index %d", h.Data[i], i)
+	}
+	h.DType = img.DType
+	return h, nil
 }
 
 // checkLoss builds (without compiling) the loss on the representation's
@@ -162,26 +154,29 @@ func (m *Metamer) checkLoss() (err error) {
 	}
 	g := NewGraph(m.be, "check_loss")
 	defer g.Finalize()
-	defer catch(&err, "loss function")
-	sh := shapes.Make(m.target.dtype(), m.repDims...)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("loss function failed: %v", r)
+		}
+	}()
+	sh := shapes.Make(m.target.dtype(), m.target.Dims...)
 	loss := m.lossFn(Parameter(g, "rep", sh), Parameter(g, "target", sh))
 	if loss == nil || loss.Rank() != 0 {
-		return fmt.Errorf("loss function must return a scalar, got %v", loss.Shape())
+		var got any = "nil"
+		if loss != nil {
+			got = loss.Shape()
+		}
+		return fmt.Errorf("loss function must return a scalar, got %v", got)
 	}
 	return nil
-}
-
-// representation evaluates the model on img and validates its output.
-func (m *Metamer) representation(img hostTensor) (hostTensor, error) {
-	return checkedRepresentation(m.be, m.model, img)
 }
 
 // noise is plenoptic's default initial image: rescale(rand_like(image), lo,
 // hi), the uniform values drawn from tools.Rand (the stand-in for torch's
 // global generator, seeded by tools.Seed) or, when seed is not zero, from a
 // private generator seeded with it.
-func (m *Metamer) noise(seed uint64) hostTensor {
-	n := m.image.size()
+func noise(img hostTensor, seed uint64, lo, hi float64) hostTensor {
+	n := img.size()
 	var u []float64
 	if seed == 0 {
 		u = tools.Rand(n)
@@ -192,7 +187,7 @@ func (m *Metamer) noise(seed uint64) hostTensor {
 			u[i] = r.Float64()
 		}
 	}
-	h := hostTensor{DType: m.image.DType, Dims: slices.Clone(m.image.Dims), Data: make([]float64, n)}
+	h := hostTensor{DType: img.DType, Dims: slices.Clone(img.Dims), Data: make([]float64, n)}
 	mn, mx := math.Inf(1), math.Inf(-1)
 	for i, x := range u {
 		v := float64(float32(x))
@@ -201,311 +196,68 @@ func (m *Metamer) noise(seed uint64) hostTensor {
 	}
 	for i, v := range h.Data {
 		if mx > mn {
-			h.Data[i] = m.lo + (v-mn)/(mx-mn)*(m.hi-m.lo)
+			h.Data[i] = lo + (v-mn)/(mx-mn)*(hi-lo)
 		} else {
-			h.Data[i] = m.lo
+			h.Data[i] = lo
 		}
 	}
 	return h
 }
 
-// penaltyHyper is the vector [λ, lo, hi] passed to the compiled graphs.
-func (m *Metamer) penaltyHyper() *tensors.Tensor {
-	return makeTensor([]float64{m.lambda, m.lo, m.hi}, m.image.dtype(), []int{3})
-}
+// The method interface for the optimisation loop.
 
-// objective builds the objective on the graph.
-func (m *Metamer) objective(x, target, ph *Node) *Node {
-	rep := m.model.Forward(x)
-	loss := m.lossFn(rep, target)
-	if loss.Rank() != 0 {
-		panic(fmt.Errorf("loss function must return a scalar, got shape %v", loss.Shape().Dimensions))
-	}
-	if loss.DType() != x.DType() {
-		loss = ConvertDType(loss, x.DType())
-	}
-	lam, lo, hi := hyperAt(ph, 0), hyperAt(ph, 1), hyperAt(ph, 2)
-	return Add(loss, Mul(lam, tools.PenalizeRangeNodes(x, lo, hi)))
-}
-
-// cacheModel is the model as a cache key, or nil when a custom loss function
-// makes the graph specific to this object.
-func (m *Metamer) cacheModel() any {
-	if m.custom {
-		return nil
+func (m *Metamer) stepKey() any {
+	if m.custom { // the loss function makes the graph specific to this object
+		return m
 	}
 	return m.model
 }
 
-// stepExecutable compiles (once) the full synthesis step for the optimizer.
-func (m *Metamer) stepExecutable() (*Exec, error) {
-	if m.stepExec != nil {
-		return m.stepExec, nil
-	}
-	opt := m.opt
-	e, err := cachedExec(m.be, m.cacheModel(), "metamer-step-"+opt.kind(), func() (*Exec, error) {
-		return NewExec(m.be, func(in []*Node) []*Node {
-			x, target, ph, oh := in[0], in[1], in[2], in[3]
-			state := in[4:]
-			loss := m.objective(x, target, ph)
-			grad := Gradient(loss, x)[0]
-			oh = ConvertDType(oh, x.DType())
-			xNew, newState := opt.update(x, grad, oh, state)
-			stats := Concatenate([]*Node{
-				Reshape(loss, 1), Reshape(norm(grad), 1), Reshape(norm(Sub(xNew, x)), 1),
-			}, 0)
-			return append([]*Node{xNew, stats}, newState...)
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	m.stepExec = e
-	return e, nil
+func (m *Metamer) stepKind() string { return "metamer-step" }
+
+func (m *Metamer) stepInputs() []*tensors.Tensor { return []*tensors.Tensor{m.targetT} }
+
+func (m *Metamer) objective(x *Node, in []*Node) (*Node, []*Node) {
+	return m.lossFn(m.model.Forward(x), in[0]), nil
 }
 
-// objectiveExecutable compiles (once) the objective.
-func (m *Metamer) objectiveExecutable() (*Exec, error) {
-	if m.objExec != nil {
-		return m.objExec, nil
-	}
-	e, err := cachedExec(m.be, m.cacheModel(), "metamer-objective", func() (*Exec, error) {
-		return NewExec(m.be, func(x, target, ph *Node) *Node { return m.objective(x, target, ph) })
-	})
-	if err != nil {
-		return nil, err
-	}
-	m.objExec = e
-	return e, nil
+func (m *Metamer) record(obj float64, _ []float64) float64 { return obj }
+
+func (m *Metamer) converged(criterion float64, k int) bool {
+	return lossConverged(m.losses, criterion, k)
 }
 
-// SynthOptions configures Metamer.Synthesize. Zero values mean plenoptic's
-// defaults.
-type SynthOptions struct {
-	// MaxIter is the number of iterations of this call (default 100).
-	MaxIter int
-	// Optimizer for the first call (default: Adam, lr 0.01, AMSGrad). It must
-	// be nil when resuming: the first call's optimizer and its state are
-	// reused.
-	Optimizer Optimizer
-	// Scheduler adjusts the learning rate after every step with its loss
-	// (e.g. NewReduceLROnPlateau). A non-nil value replaces the current one;
-	// nil keeps it (plenoptic 1.1.0 would drop it, later versions keep it).
-	Scheduler Scheduler
-	// StoreProgress: 0 stores nothing, N > 0 stores the pre-step metamer of
-	// every iteration whose index is a multiple of N (1 is plenoptic's True).
-	// Every call must pass the value the first call passed.
-	StoreProgress int
-	// StopCriterion: stop when |losses[−StopItersToCheck] − losses[−1]| is
-	// below it (default 1e-4; negative never stops).
-	StopCriterion float64
-	// StopItersToCheck is the window of the convergence test (default 50).
-	StopItersToCheck int
-	// Progress, when set, is called after every iteration and once more
-	// with Done set at the end.
-	Progress func(Progress)
-	// ProgressBar chooses when the terminal bar is drawn (default: when no
-	// Progress callback is given and standard error is a terminal).
-	ProgressBar ProgressMode
-	// Warnings receives warnings such as "Loss has converged, stopping
-	// synthesis" (default os.Stderr).
-	Warnings io.Writer
-}
+func (m *Metamer) afterIteration() bool { return false }
 
 // Synthesize runs up to MaxIter iterations of the optimizer on the metamer,
 // recording (before each step) the loss, the gradient norm and, after it,
 // the pixel-change norm, storing pre-step images every StoreProgress
 // iterations and stopping early when the loss has converged (the warning
-// "Loss has converged, stopping synthesis" is written to Warnings). A second
+// "Loss has converged, stopping synthesis" goes to the Log writer). A second
 // call resumes where the first stopped, with the same optimizer state. A
-// non-finite loss stops with the error "Found a NaN in loss during
-// optimization." (after recording it, as plenoptic does).
-func (m *Metamer) Synthesize(opts SynthOptions) (err error) {
+// step with a non-finite loss or image returns an error wrapping ErrNaNLoss
+// and keeps the last finite metamer and optimizer state, so that the
+// synthesis can resume (with a lower learning rate, say).
+func (m *Metamer) Synthesize(opts SynthesizeOptions) (err error) {
 	defer catch(&err, "Metamer.Synthesize")
-	if opts.MaxIter < 0 {
-		return fmt.Errorf("max_iter must be non-negative, got %d", opts.MaxIter)
-	}
-	if opts.MaxIter == 0 {
-		opts.MaxIter = 100
-	}
-	if opts.StopCriterion == 0 {
-		opts.StopCriterion = 1e-4
-	}
-	if opts.StopItersToCheck == 0 {
-		opts.StopItersToCheck = 50
-	}
-	if opts.StopItersToCheck < 0 {
-		return fmt.Errorf("stop_iters_to_check must be positive, got %d", opts.StopItersToCheck)
-	}
-	if opts.StoreProgress < 0 {
-		return fmt.Errorf("store_progress must be non-negative, got %d", opts.StoreProgress)
-	}
-	warn := opts.Warnings
-	if warn == nil {
-		warn = m.out
-	}
-	// Optimizer: plenoptic's _initialize_optimizer.
-	if opts.Optimizer != nil && m.opt != nil {
-		return errors.New("when resuming synthesis, the Optimizer option must be nil (the first call's optimizer is reused)")
-	}
-	if m.opt == nil {
-		opt := opts.Optimizer
-		if opt == nil {
-			opt = NewAdam(AdamOptions{LR: 0.01, AMSGrad: true})
-		}
-		if err := bind(opt, m); err != nil {
-			return err
-		}
-		m.opt = opt
-	}
-	if opts.Scheduler != nil {
-		m.sched = opts.Scheduler
-	}
-	// store_progress: fixed by the first call.
-	if m.storeSet && opts.StoreProgress != m.store {
-		return fmt.Errorf("if you've already run Synthesize before, you must re-run it with the same StoreProgress: you passed %d instead of %d (plenoptic's True is 1)", opts.StoreProgress, m.store)
-	}
-	m.store, m.storeSet = opts.StoreProgress, true
-
-	exec, err := m.stepExecutable()
-	if err != nil {
-		return err
-	}
-	m.stopped = false
-	ob := m.opt.base()
-	if ob.state == nil {
-		for range m.opt.numState() {
-			ob.state = append(ob.state, makeTensor(make([]float64, m.image.size()), m.image.dtype(), m.image.Dims))
-		}
-	}
-	ph := m.penaltyHyper()
-	report := progressSink(opts.Progress, opts.ProgressBar)
-	start := time.Now()
-	var last Progress
-	finish := func() {
-		if report != nil && last.Iteration > 0 {
-			last.Done = true
-			last.Elapsed = time.Since(start)
-			report(last)
-		}
-	}
-	defer finish()
-
-	for i := range opts.MaxIter {
-		if m.store > 0 && len(m.losses)%m.store == 0 {
-			t, err := localCopy(m.x)
-			if err != nil {
-				return err
-			}
-			m.saved = append(m.saved, t)
-		}
-		hyper := m.opt.hyper()
-		args := []any{donate(m.be, m.x), m.targetT, ph, makeTensor(hyper, m.image.dtype(), []int{len(hyper)})}
-		for _, s := range ob.state {
-			args = append(args, donate(m.be, s))
-		}
-		outs, err := exec.Exec(args...)
-		if err != nil {
-			return err
-		}
-		m.x = outs[0]
-		stats, err := float64s(outs[1])
-		finalize(outs[1])
-		if err != nil {
-			return err
-		}
-		ob.state = outs[2:]
-		ob.steps++
-		loss, gnorm, pnorm := stats[0], stats[1], stats[2]
-		m.losses = append(m.losses, loss)
-		m.gradNorm = append(m.gradNorm, gnorm)
-		if m.sched != nil {
-			m.opt.SetLR(m.sched.Step(loss, m.opt.LR()))
-		}
-		m.pixNorm = append(m.pixNorm, pnorm)
-		if report != nil {
-			x := m.x
-			last = Progress{
-				Stage: "Metamer", Iteration: i + 1, MaxIter: opts.MaxIter, TotalIterations: len(m.losses),
-				Loss: loss, LearningRate: m.opt.LR(), GradientNorm: gnorm, PixelChangeNorm: pnorm,
-				Elapsed: time.Since(start),
-				current: func() (*tensors.Tensor, error) { return localCopy(x) },
-			}
-			report(last)
-		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return errors.New("Found a NaN in loss during optimization.")
-		}
-		if m.converged(opts.StopCriterion, opts.StopItersToCheck) {
-			m.stopped = true
-			fmt.Fprintln(warn, "Loss has converged, stopping synthesis")
-			break
-		}
-	}
-	return nil
+	return m.run(m, m, opts)
 }
-
-// converged is plenoptic's loss_convergence: more than k losses and
-// |losses[−k] − losses[−1]| < criterion.
-func (m *Metamer) converged(criterion float64, k int) bool {
-	n := len(m.losses)
-	return n > k && math.Abs(m.losses[n-k]-m.losses[n-1]) < criterion
-}
-
-// Converged reports whether the last Synthesize call stopped because the
-// loss had converged (rather than after MaxIter iterations or on an error).
-func (m *Metamer) Converged() bool { return m.stopped }
 
 // Image returns the target image (a host copy).
 func (m *Metamer) Image() *tensors.Tensor { return m.image.tensor() }
 
-// Metamer returns the current metamer (a host copy).
-func (m *Metamer) Metamer() *tensors.Tensor {
-	t, err := localCopy(m.x)
-	if err != nil {
-		return nil
-	}
-	return t
-}
-
-// InitialImage returns the image the synthesis started from.
-func (m *Metamer) InitialImage() *tensors.Tensor { return m.initial.tensor() }
+// Metamer returns the current metamer (a host copy; nil only if the copy
+// fails).
+func (m *Metamer) Metamer() *tensors.Tensor { return m.current() }
 
 // TargetRepresentation returns the model's representation of the image.
 func (m *Metamer) TargetRepresentation() *tensors.Tensor { return m.target.tensor() }
-
-// Losses returns the objective recorded at every iteration (before its step).
-func (m *Metamer) Losses() []float64 { return slices.Clone(m.losses) }
-
-// GradientNorm returns the L2 norm of the objective's gradient at every
-// iteration (before its step).
-func (m *Metamer) GradientNorm() []float64 { return slices.Clone(m.gradNorm) }
-
-// PixelChangeNorm returns the L2 norm of every iteration's change of the
-// metamer.
-func (m *Metamer) PixelChangeNorm() []float64 { return slices.Clone(m.pixNorm) }
 
 // SavedMetamers returns the stored pre-step metamers (host tensors shaped
 // like the image): entry j is the metamer before iteration j·StoreProgress().
 // It is empty when StoreProgress is 0. The tensors are shared, not copied
 // (an animation reads them once per frame): do not modify them.
-func (m *Metamer) SavedMetamers() []*tensors.Tensor { return slices.Clone(m.saved) }
-
-// StoreProgress returns the StoreProgress setting of the first Synthesize
-// call (0 before it, or when nothing is stored).
-func (m *Metamer) StoreProgress() int { return m.store }
-
-// Optimizer returns the optimizer (nil before the first Synthesize).
-func (m *Metamer) Optimizer() Optimizer { return m.opt }
-
-// Scheduler returns the learning-rate scheduler, if any.
-func (m *Metamer) Scheduler() Scheduler { return m.sched }
-
-// RangePenaltyLambda returns the weight of the range penalty.
-func (m *Metamer) RangePenaltyLambda() float64 { return m.lambda }
-
-// AllowedRange returns the allowed pixel range.
-func (m *Metamer) AllowedRange() [2]float64 { return [2]float64{m.lo, m.hi} }
+func (m *Metamer) SavedMetamers() []*tensors.Tensor { return m.savedImages() }
 
 // Model returns the model.
 func (m *Metamer) Model() models.Model { return m.model }
@@ -514,11 +266,21 @@ func (m *Metamer) Model() models.Model { return m.model }
 // current metamer; it is not recorded in Losses.
 func (m *Metamer) Objective() (v float64, err error) {
 	defer catch(&err, "Metamer.Objective")
-	e, err := m.objectiveExecutable()
+	return m.objectiveAt(m.current())
+}
+
+// objectiveAt evaluates the objective at x.
+func (m *Metamer) objectiveAt(x *tensors.Tensor) (float64, error) {
+	e, release, err := acquireExec(m.be, m.stepKey(), "metamer-objective", func() (*Exec, error) {
+		return NewExec(m.be, func(x, target, ph *Node) *Node {
+			return penalized(m.lossFn(m.model.Forward(x), target), x, ph)
+		})
+	})
 	if err != nil {
 		return 0, err
 	}
-	out, err := e.Exec1(m.x, m.targetT, m.penaltyHyper())
+	defer release()
+	out, err := e.Exec1(x, m.targetT, m.penaltyHyper())
 	if err != nil {
 		return 0, err
 	}
@@ -536,24 +298,11 @@ func (m *Metamer) Objective() (v float64, err error) {
 // the current metamer when iteration is negative.
 func (m *Metamer) RepresentationError(iteration int) (t *tensors.Tensor, err error) {
 	defer catch(&err, "Metamer.RepresentationError")
-	var img hostTensor
-	switch {
-	case iteration < 0:
-		if img, err = newHost(m.x); err != nil {
-			return nil, err
-		}
-	case m.store <= 0 || len(m.saved) == 0:
-		return nil, fmt.Errorf("no saved metamers: run Synthesize with StoreProgress > 0 to use an iteration (%d)", iteration)
-	case iteration%m.store != 0:
-		return nil, fmt.Errorf("iteration %d was not stored: metamers are stored every %d iterations", iteration, m.store)
-	case iteration/m.store >= len(m.saved):
-		return nil, fmt.Errorf("iteration %d was not stored: %d saved metamers (every %d iterations)", iteration, len(m.saved), m.store)
-	default:
-		if img, err = newHost(m.saved[iteration/m.store]); err != nil {
-			return nil, err
-		}
+	img, err := m.savedAt(iteration)
+	if err != nil {
+		return nil, err
 	}
-	rep, err := models.ApplyOn(m.be, m.model, img.tensor())
+	rep, err := evalOn(m.be, m.model, img.tensor())
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ func TestMetamerAppendixA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Synthesize(SynthOptions{MaxIter: 10}); err != nil {
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 10}); err != nil {
 			t.Fatal(err)
 		}
 		checkSeries(t, "losses", m.Losses(), []float64{0.0952687263, 0.0901175663, 0.085146755, 0.0803583711,
@@ -60,7 +61,7 @@ func TestMetamerStoreProgress(t *testing.T) {
 			t.Fatal(err)
 		}
 		for call := 1; call <= 2; call++ {
-			if err := m.Synthesize(SynthOptions{MaxIter: n, StoreProgress: sp}); err != nil {
+			if err := m.Synthesize(SynthesizeOptions{MaxIter: n, StoreProgress: sp}); err != nil {
 				t.Fatal(err)
 			}
 			want := (call*n + sp - 1) / sp
@@ -77,7 +78,7 @@ func TestMetamerStoreProgress(t *testing.T) {
 				t.Fatalf("saved[0] differs from the initial image at %d", i)
 			}
 		}
-		if err := m.Synthesize(SynthOptions{MaxIter: 1, StoreProgress: sp + 1}); err == nil ||
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 1, StoreProgress: sp + 1}); err == nil ||
 			!strings.Contains(err.Error(), "same StoreProgress") {
 			t.Errorf("changing store_progress: err = %v", err)
 		}
@@ -88,13 +89,13 @@ func TestMetamerStoreProgress(t *testing.T) {
 func TestMetamerStopCriterion(t *testing.T) {
 	b := backendtestGet(t, "xla:cpu")
 	img := crop(t, einstein(t), 100, 100, 32, 32)
-	m, err := NewMetamer(img, notebookGaussian, MetamerOptions{Backend: b, Seed: 3})
+	var warn bytes.Buffer
+	m, err := NewMetamer(img, notebookGaussian, MetamerOptions{Backend: b, Seed: 3, Log: &warn})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var warn bytes.Buffer
 	const c, k = 1e-4, 5
-	if err := m.Synthesize(SynthOptions{MaxIter: 500, StopCriterion: c, StopItersToCheck: k, Warnings: &warn}); err != nil {
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 500, StopCriterion: c, StopItersToCheck: k}); err != nil {
 		t.Fatal(err)
 	}
 	l := m.Losses()
@@ -147,10 +148,10 @@ func TestMetamerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Synthesize(SynthOptions{MaxIter: 2}); err != nil {
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Synthesize(SynthOptions{MaxIter: 2, Optimizer: NewAdam(AdamOptions{})}); err == nil ||
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 2, Optimizer: must(NewAdam(AdamOptions{}))}); err == nil ||
 		!strings.Contains(err.Error(), "when resuming synthesis, the Optimizer option must be nil") {
 		t.Errorf("optimizer on resume: %v", err)
 	}
@@ -163,11 +164,15 @@ func TestMetamerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Synthesize(SynthOptions{MaxIter: 3}); err == nil || !strings.Contains(err.Error(), "Found a NaN in loss during optimization.") {
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 3}); !errors.Is(err, ErrNaNLoss) || !strings.Contains(err.Error(), "Found a NaN in loss during optimization.") {
 		t.Errorf("NaN loss: %v", err)
 	}
-	if n := len(m.Losses()); n != 1 {
-		t.Errorf("NaN loss recorded %d losses, want 1", n)
+	// The failed step is rolled back: nothing recorded, the start kept.
+	if n := len(m.Losses()); n != 0 {
+		t.Errorf("NaN loss recorded %d losses, want 0 (the step is rolled back)", n)
+	}
+	if d := maxAbsDiff(flat(t, m.Metamer()), flat(t, dark)); d != 0 {
+		t.Errorf("the metamer changed by %g in a rolled-back step", d)
 	}
 }
 

@@ -85,7 +85,7 @@ func TestMetamerOptimizersAndProgress(t *testing.T) {
 	}{
 		{"sgd", func() Optimizer { return must(NewSGD(SGDOptions{LR: 50})) }},
 		{"sgd-momentum", func() Optimizer { return must(NewSGD(SGDOptions{LR: 20, Momentum: 0.9, Nesterov: true})) }},
-		{"adam", func() Optimizer { return NewAdam(AdamOptions{LR: 0.01, WeightDecay: 1e-4}) }},
+		{"adam", func() Optimizer { return must(NewAdam(AdamOptions{LR: 0.01, WeightDecay: 1e-4})) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := NewMetamer(img, notebookGaussian, MetamerOptions{InitialImage: init, Backend: b})
@@ -105,7 +105,7 @@ func TestMetamerOptimizersAndProgress(t *testing.T) {
 					}
 				}
 			}
-			if err := m.Synthesize(SynthOptions{MaxIter: 20, Optimizer: tc.opt(), Progress: cb}); err != nil {
+			if err := m.Synthesize(SynthesizeOptions{MaxIter: 20, Optimizer: tc.opt(), Progress: cb}); err != nil {
 				t.Fatal(err)
 			}
 			l := m.Losses()
@@ -149,7 +149,7 @@ func TestEigenSaveLoad(t *testing.T) {
 	img := flat(t, crop(t, einstein(t), 100, 100, 32, 32))
 	e, _ := newEig(t, b, img, []int{1, 1, 32, 32}, centerSurround)
 	var lines bytes.Buffer
-	if err := e.Synthesize(EigenOptions{MaxIter: 30, ProgressEvery: 10, Progress: NewProgressPrinter(&lines)}); err != nil {
+	if err := e.Synthesize(EigenSynthesizeOptions{MaxIter: 30, ProgressEvery: 10, Progress: NewProgressPrinter(&lines)}); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(lines.String(), "\n"); n != 6 || !strings.HasPrefix(lines.String(), "Top k=1 | iteration 10/30 | eigenvalue ") {
@@ -194,7 +194,7 @@ func TestMetamerCustomLoss(t *testing.T) {
 	if want := norm2(rep); math.Abs(obj-want) > 1e-5*want {
 		t.Errorf("objective %g, ‖rep error‖ %g", obj, want)
 	}
-	if err := m.Synthesize(SynthOptions{MaxIter: 5, StoreProgress: 2}); err != nil {
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 5, StoreProgress: 2}); err != nil {
 		t.Fatal(err)
 	}
 	// Saved before iterations 0, 2 and 4.
@@ -228,17 +228,17 @@ func TestMetamerFloat64(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Synthesize(SynthOptions{MaxIter: 5}); err != nil {
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 5}); err != nil {
 			t.Fatal(err)
 		}
 		if m.Metamer().DType() != dtypes.Float64 || !(m.Losses()[4] < m.Losses()[0]) {
 			t.Errorf("dtype %s, losses %v", m.Metamer().DType(), m.Losses())
 		}
-		e, err := NewEigendistortion(img, lumGainControl, EigendistortionOptions{Backend: b, Output: &bytes.Buffer{}})
+		e, err := NewEigendistortion(img, lumGainControl, EigendistortionOptions{Backend: b, Log: &bytes.Buffer{}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Synthesize(EigenOptions{MaxIter: 20, Seed: 1}); err != nil {
+		if err := e.Synthesize(EigenSynthesizeOptions{MaxIter: 20, Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if e.Eigendistortions().DType() != dtypes.Float64 {

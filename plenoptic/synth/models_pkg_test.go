@@ -3,17 +3,18 @@ package synth
 import (
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/goplenoptic/goplenoptic/internal/reftest"
 	"github.com/goplenoptic/goplenoptic/plenoptic/filters"
 	"github.com/goplenoptic/goplenoptic/plenoptic/models"
 )
 
 // The models package's tutorial models (what users build), as in the
-// notebook: NotebookGaussian, CenterSurround(31, 1.962, 4.235, circular) and
+// notebook: GaussianBlur, CenterSurround(31, 1.962, 4.235, circular) and
 // the pretrained LuminanceGainControl with circular padding.
 func packageModels(t testing.TB) (gauss, cs, lg models.Model) {
 	t.Helper()
-	g, err := models.NewNotebookGaussian(models.NotebookGaussianOptions{})
+	g, err := models.NewGaussianBlur(models.GaussianBlurOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,16 +44,25 @@ func TestMetamerWithPackageModels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Synthesize(SynthOptions{MaxIter: 10}); err != nil {
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 10}); err != nil {
 			t.Fatal(err)
 		}
 		checkSeries(t, c.prefix+"_losses", m.Losses(), reftest.Vector(t, c.prefix+"_losses"), 1e-4)
 	}
 	m1, _ := NewMetamer(einstein(t), cs, MetamerOptions{Backend: b})
 	m2, _ := NewMetamer(curie(t), cs, MetamerOptions{Backend: b})
-	_ = m1.Synthesize(SynthOptions{MaxIter: 1})
-	_ = m2.Synthesize(SynthOptions{MaxIter: 1})
-	if m1.stepExec == nil || m1.stepExec != m2.stepExec {
+	_ = m1.Synthesize(SynthesizeOptions{MaxIter: 1})
+	_ = m2.Synthesize(SynthesizeOptions{MaxIter: 1})
+	step := func(m *Metamer) *graph.Exec {
+		e, release, err := m.buildStep(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		return e
+	}
+	s1 := step(m1)
+	if s1 == nil || s1 != step(m2) {
 		t.Errorf("the step of a second metamer of the same model was not shared")
 	}
 	p := cs.(*models.CenterSurround)
@@ -60,8 +70,8 @@ func TestMetamerWithPackageModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	m3, _ := NewMetamer(curie(t), cs, MetamerOptions{Backend: b})
-	_ = m3.Synthesize(SynthOptions{MaxIter: 1})
-	if m3.stepExec == m1.stepExec {
+	_ = m3.Synthesize(SynthesizeOptions{MaxIter: 1})
+	if step(m3) == s1 {
 		t.Errorf("a model with changed parameters reused the old compiled step")
 	}
 }

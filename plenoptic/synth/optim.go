@@ -91,8 +91,11 @@ type Adam struct {
 	opts AdamOptions
 }
 
-// NewAdam returns an Adam optimizer.
-func NewAdam(opts AdamOptions) *Adam {
+// NewAdam returns an Adam optimizer, or an error for settings torch refuses
+// (a learning rate that is not positive and finite, β outside [0, 1), a
+// negative or non-finite ε or weight decay): checked here, so that a bad
+// setting is not discovered as a NaN loss hundreds of iterations later.
+func NewAdam(opts AdamOptions) (*Adam, error) {
 	if opts.LR == 0 {
 		opts.LR = 1e-3
 	}
@@ -105,7 +108,20 @@ func NewAdam(opts AdamOptions) *Adam {
 	if opts.Eps == 0 {
 		opts.Eps = 1e-8
 	}
-	return &Adam{optBase: optBase{lr: opts.LR}, opts: opts}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !(opts.LR > 0) || !finite(opts.LR):
+		return nil, fmt.Errorf("synth: Adam: learning rate must be positive and finite, got %v", opts.LR)
+	case !(opts.Beta1 >= 0 && opts.Beta1 < 1):
+		return nil, fmt.Errorf("synth: Adam: invalid beta parameter at index 0: %v (must be in [0, 1))", opts.Beta1)
+	case !(opts.Beta2 >= 0 && opts.Beta2 < 1):
+		return nil, fmt.Errorf("synth: Adam: invalid beta parameter at index 1: %v (must be in [0, 1))", opts.Beta2)
+	case !(opts.Eps >= 0) || !finite(opts.Eps):
+		return nil, fmt.Errorf("synth: Adam: invalid epsilon value: %v", opts.Eps)
+	case !(opts.WeightDecay >= 0) || !finite(opts.WeightDecay):
+		return nil, fmt.Errorf("synth: Adam: invalid weight_decay value: %v", opts.WeightDecay)
+	}
+	return &Adam{optBase: optBase{lr: opts.LR}, opts: opts}, nil
 }
 
 // Options returns the optimizer's settings (LR is the initial learning rate).
@@ -184,15 +200,18 @@ type SGD struct {
 
 // NewSGD returns an SGD optimizer, or an error for invalid settings.
 func NewSGD(opts SGDOptions) (*SGD, error) {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
-	case !(opts.LR > 0):
-		return nil, fmt.Errorf("SGD: learning rate must be positive, got %v", opts.LR)
-	case opts.Momentum < 0:
-		return nil, fmt.Errorf("SGD: invalid momentum value: %v", opts.Momentum)
-	case opts.WeightDecay < 0:
-		return nil, fmt.Errorf("SGD: invalid weight_decay value: %v", opts.WeightDecay)
+	case !(opts.LR > 0) || !finite(opts.LR):
+		return nil, fmt.Errorf("synth: SGD: learning rate must be positive and finite, got %v", opts.LR)
+	case !(opts.Momentum >= 0) || !finite(opts.Momentum):
+		return nil, fmt.Errorf("synth: SGD: invalid momentum value: %v", opts.Momentum)
+	case !(opts.WeightDecay >= 0) || !finite(opts.WeightDecay):
+		return nil, fmt.Errorf("synth: SGD: invalid weight_decay value: %v", opts.WeightDecay)
+	case !finite(opts.Dampening):
+		return nil, fmt.Errorf("synth: SGD: invalid dampening value: %v", opts.Dampening)
 	case opts.Nesterov && (opts.Momentum <= 0 || opts.Dampening != 0):
-		return nil, errors.New("SGD: Nesterov momentum requires a momentum and zero dampening")
+		return nil, errors.New("synth: SGD: Nesterov momentum requires a momentum and zero dampening")
 	}
 	return &SGD{optBase: optBase{lr: opts.LR}, opts: opts}, nil
 }
@@ -293,7 +312,11 @@ func restoreOptimizer(st optSettings) (Optimizer, error) {
 	var o Optimizer
 	switch st.Kind {
 	case "adam":
-		o = NewAdam(st.Adam)
+		a, err := NewAdam(st.Adam)
+		if err != nil {
+			return nil, err
+		}
+		o = a
 	case "sgd":
 		s, err := NewSGD(st.SGD)
 		if err != nil {
@@ -301,7 +324,7 @@ func restoreOptimizer(st optSettings) (Optimizer, error) {
 		}
 		o = s
 	default:
-		return nil, fmt.Errorf("unknown optimizer kind %q in saved file", st.Kind)
+		return nil, fmt.Errorf("unknown optimizer kind %q in saved file: %w", st.Kind, ErrCorrupt)
 	}
 	b := o.base()
 	b.lr, b.steps = st.LR, st.Steps
@@ -364,11 +387,11 @@ func NewReduceLROnPlateau(opts PlateauOptions) (*ReduceLROnPlateau, error) {
 	if opts.Eps == 0 {
 		opts.Eps = 1e-8
 	}
-	if opts.Factor >= 1 || opts.Factor <= 0 {
-		return nil, errors.New("Factor should be < 1.0")
+	if !(opts.Factor < 1 && opts.Factor > 0) {
+		return nil, errors.New("synth: ReduceLROnPlateau: Factor should be < 1.0")
 	}
-	if opts.Patience < 0 || opts.Cooldown < 0 || opts.MinLR < 0 {
-		return nil, errors.New("ReduceLROnPlateau: patience, cooldown and min_lr must be non-negative")
+	if opts.Patience < 0 || opts.Cooldown < 0 || !(opts.MinLR >= 0) || !(opts.Threshold > 0) || !(opts.Eps >= 0) {
+		return nil, errors.New("synth: ReduceLROnPlateau: patience, cooldown, min_lr and eps must be non-negative, threshold positive")
 	}
 	return &ReduceLROnPlateau{Opts: opts, Best: math.Inf(1)}, nil
 }

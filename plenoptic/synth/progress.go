@@ -12,12 +12,27 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
+// Stage names what a progress report is about.
+type Stage string
+
+// The stages of the synthesis methods.
+const (
+	StageMetamer    Stage = "Metamer"    // a metamer synthesis
+	StageMetamerCTF Stage = "MetamerCTF" // a coarse-to-fine metamer synthesis
+	StageMAD        Stage = "MAD"        // a MAD competition synthesis
+	StageTop        Stage = "Top"        // the power-method run for the largest eigenvalues
+	StageBottom     Stage = "Bottom"     // the power-method run for the smallest eigenvalues
+	StageLanczos    Stage = "Lanczos"    // the Lanczos eigensolver
+)
+
+// isEigen reports whether s is an eigendistortion stage.
+func (s Stage) isEigen() bool { return s == StageTop || s == StageBottom || s == StageLanczos }
+
 // Progress is one report of a running synthesis, passed to a progress
-// callback (SynthOptions.Progress, EigenOptions.Progress).
+// callback (SynthesizeOptions.Progress, EigenSynthesizeOptions.Progress).
 type Progress struct {
-	// Stage is "Metamer" for metamer synthesis; "Top" or "Bottom" for the
-	// two power-method runs of an eigendistortion.
-	Stage string
+	// Stage says which synthesis (or which run of an eigendistortion) reports.
+	Stage Stage
 	// Iteration counts the iterations of this call done so far (1-based);
 	// MaxIter is this call's limit.
 	Iteration, MaxIter int
@@ -28,8 +43,13 @@ type Progress struct {
 	// gradient norm before the step, the learning rate after it (a scheduler
 	// may have changed it) and the norm of the pixel change.
 	Loss, LearningRate, GradientNorm, PixelChangeNorm float64
+	// Losses holds the loss of every iteration so far, earlier calls
+	// included (a view shared with the synthesis, valid during the callback:
+	// do not modify it; copy it to keep it).
+	Losses []float64
 	// Eigendistortion statistics: the current eigenvalue estimate (the first
-	// one when k > 1) and its change in the last iteration.
+	// one when k > 1) and its change in the last iteration (for Lanczos, the
+	// largest residual norm of the wanted eigenpairs).
 	Eigenvalue, Delta float64
 	// K is the number of eigendistortions of a power run.
 	K int
@@ -118,7 +138,7 @@ func NewProgressBar(w io.Writer) func(Progress) {
 // formatBar renders one tqdm line.
 func formatBar(p Progress) string {
 	var b strings.Builder
-	if p.Stage == "Top" || p.Stage == "Bottom" {
+	if p.Stage.isEigen() {
 		fmt.Fprintf(&b, "%s k=%d eigendists: ", p.Stage, p.K)
 	}
 	frac := 0.0
@@ -141,7 +161,7 @@ func formatBar(p Progress) string {
 	} else {
 		fmt.Fprintf(&b, "%.2fs/it", 1/rate)
 	}
-	if p.Stage == "Top" || p.Stage == "Bottom" {
+	if p.Stage.isEigen() {
 		fmt.Fprintf(&b, ", delta_eigenval=%s]", pyE(p.Delta, 2, true))
 	} else {
 		fmt.Fprintf(&b, ", loss=%s, learning_rate=%s, gradient_norm=%s, pixel_change_norm=%s]",
@@ -234,4 +254,24 @@ func pyRepr(v float64) string {
 		return s
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// NewProgressPrinter returns a progress callback that prints one line per
+// report on w, e.g. "Top k=1 | iteration 100/1000 | eigenvalue 9.9946e-01 |
+// delta 1.23E-06" (for a metamer: iteration, loss, learning rate and norms).
+func NewProgressPrinter(w io.Writer) func(Progress) {
+	return func(p Progress) {
+		if p.Done {
+			return
+		}
+		switch {
+		case p.Stage.isEigen():
+			fmt.Fprintf(w, "%s k=%d | iteration %d/%d | eigenvalue %s | delta %s\n", p.Stage, p.K, p.Iteration, p.MaxIter,
+				pyE(p.Eigenvalue, 4, false), pyE(p.Delta, 2, true))
+		default:
+			fmt.Fprintf(w, "%s | iteration %d/%d | loss %s | learning_rate %s | gradient_norm %s | pixel_change_norm %s\n",
+				p.Stage, p.Iteration, p.MaxIter, pyE(p.Loss, 4, false), tqdmNum(p.LearningRate),
+				pyE(p.GradientNorm, 4, false), pyE(p.PixelChangeNorm, 4, false))
+		}
+	}
 }

@@ -55,7 +55,7 @@ func TestMetamerReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Synthesize(SynthOptions{MaxIter: 10, StoreProgress: 3}); err != nil {
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 10, StoreProgress: 3}); err != nil {
 			t.Fatal(err)
 		}
 		checkMetamerAgainst(t, m, "metamer_gauss_curie", 1e-4)
@@ -74,7 +74,7 @@ func TestMetamerReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Synthesize(SynthOptions{MaxIter: 10}); err != nil {
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 10}); err != nil {
 			t.Fatal(err)
 		}
 		checkMetamerAgainst(t, m, "metamer_cs_curie", 1e-4)
@@ -99,7 +99,7 @@ func testLGBatch(t *testing.T, b backends.Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Synthesize(SynthOptions{MaxIter: 5, Optimizer: NewAdam(AdamOptions{LR: 0.007, AMSGrad: true})}); err != nil {
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 5, Optimizer: must(NewAdam(AdamOptions{LR: 0.007, AMSGrad: true}))}); err != nil {
 		t.Fatal(err)
 	}
 	checkMetamerAgainst(t, m, "metamer_lg_batch3", 1e-4)

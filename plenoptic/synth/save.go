@@ -2,12 +2,19 @@ package synth
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -20,31 +27,212 @@ func init() {
 	gob.Register(&ReduceLROnPlateau{})
 }
 
-// fileVersion is the version of the files Save writes.
-const fileVersion = 1
+// A saved synthesis is a small text header followed by its payload:
+//
+//	goplenoptic <Kind> <version>\n
+//	sha256 <hex digest of the payload> <payload length>\n
+//	<payload: encoding/gob>
+//
+// The checksum makes a truncated or damaged file fail to load (ErrCorrupt)
+// instead of loading changed data.
+const (
+	fileMagic   = "goplenoptic"
+	fileVersion = 2
+	// maxPayload bounds what a reader allocates for a payload (a hostile
+	// length field cannot make it allocate more).
+	maxPayload = 1 << 34
+)
 
-// metamerFile is what Metamer.Save writes with encoding/gob: everything
-// needed to resume, the optimizer's state and the scheduler's included.
-type metamerFile struct {
-	Format, Version int
-	Kind            string
-	Image, Target   hostTensor
-	Initial         hostTensor
-	Current         hostTensor
-	Saved           []hostTensor
-	Losses          []float64
-	GradientNorm    []float64
-	PixelChangeNorm []float64
-	StoreProgress   int
-	StoreSet        bool
-	Lambda, Lo, Hi  float64
-	CustomLoss      bool
-	Objective       float64
-	Optimizer       *optSettings
-	Scheduler       Scheduler
+// modelInfo identifies the model a synthesis was made with: its Go type and,
+// for models that report them (the models package's), every parameter value.
+type modelInfo struct {
+	Type   string
+	Params map[string][]float64
 }
 
-// LoadOptions configures LoadMetamer and LoadEigendistortion.
+// describeModel returns model's modelInfo.
+func describeModel(model models.Model) modelInfo {
+	info := modelInfo{Type: reflect.TypeOf(model).String()}
+	if pr, ok := model.(interface{ Params() map[string][]float64 }); ok {
+		info.Params = pr.Params()
+	}
+	return info
+}
+
+// check compares the model a file is loaded with against the saved one:
+// same type and, parameter by parameter, exactly the same values; the
+// error names the first that differs.
+func (saved modelInfo) check(model models.Model) error {
+	now := describeModel(model)
+	if saved.Type != "" && now.Type != saved.Type {
+		return fmt.Errorf("the file was saved with a model of type %s, not %s: %w", saved.Type, now.Type, ErrMismatch)
+	}
+	keys := make([]string, 0, len(saved.Params))
+	for k := range saved.Params {
+		keys = append(keys, k)
+	}
+	for k := range now.Params {
+		if _, ok := saved.Params[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		a, ok1 := saved.Params[k]
+		b, ok2 := now.Params[k]
+		switch {
+		case !ok1:
+			return fmt.Errorf("the model has parameter %q, which the saved model did not have: %w", k, ErrMismatch)
+		case !ok2:
+			return fmt.Errorf("the saved model had parameter %q, which this model lacks: %w", k, ErrMismatch)
+		case !slices.Equal(a, b):
+			return fmt.Errorf("model parameter %q is %v, but the file was saved with %v: %w", k, short(b), short(a), ErrMismatch)
+		}
+	}
+	return nil
+}
+
+// short abbreviates a long parameter vector for messages.
+func short(v []float64) string {
+	if len(v) <= 4 {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprintf("%v… (%d values)", v[:4], len(v))
+}
+
+// writeFile writes kind's payload v as a saved file to w.
+func writeFile(w io.Writer, kind string, v any) (int64, error) {
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(v); err != nil {
+		if strings.Contains(err.Error(), "not registered") {
+			return 0, fmt.Errorf("encoding: %w (a custom Scheduler must be registered with gob.Register)", err)
+		}
+		return 0, fmt.Errorf("encoding: %w", err)
+	}
+	sum := sha256.Sum256(payload.Bytes())
+	header := fmt.Sprintf("%s %s %d\nsha256 %s %d\n", fileMagic, kind, fileVersion, hex.EncodeToString(sum[:]), payload.Len())
+	n, err := io.WriteString(w, header)
+	if err != nil {
+		return int64(n), err
+	}
+	m, err := w.Write(payload.Bytes())
+	return int64(n + m), err
+}
+
+// readFile reads a saved file of the wanted kind from r into v, checking
+// its header and checksum.
+func readFile(r io.Reader, kind string, v any) error {
+	br := bufio.NewReader(r)
+	line := func() ([]string, error) {
+		s, err := br.ReadString('\n')
+		if err != nil || len(s) > 200 {
+			return nil, fmt.Errorf("not a goplenoptic file (no header): %w", ErrCorrupt)
+		}
+		return strings.Fields(s), nil
+	}
+	h1, err := line()
+	if err != nil {
+		return err
+	}
+	if len(h1) != 3 || h1[0] != fileMagic {
+		return fmt.Errorf("not a goplenoptic file (header %q): %w", strings.Join(h1, " "), ErrCorrupt)
+	}
+	if h1[1] != kind {
+		return fmt.Errorf("the file holds a %q, not a %s", h1[1], kind)
+	}
+	version, err := strconv.Atoi(h1[2])
+	if err != nil {
+		return fmt.Errorf("bad version %q: %w", h1[2], ErrCorrupt)
+	}
+	if version > fileVersion {
+		return fmt.Errorf("the file was written by a newer goplenoptic (file version %d > %d)", version, fileVersion)
+	}
+	if version < fileVersion {
+		return fmt.Errorf("the file has version %d, which this goplenoptic no longer reads (%d): synthesize again", version, fileVersion)
+	}
+	h2, err := line()
+	if err != nil {
+		return err
+	}
+	if len(h2) != 3 || h2[0] != "sha256" {
+		return fmt.Errorf("no checksum line: %w", ErrCorrupt)
+	}
+	want, err := hex.DecodeString(h2[1])
+	if err != nil || len(want) != sha256.Size {
+		return fmt.Errorf("bad checksum %q: %w", h2[1], ErrCorrupt)
+	}
+	n, err := strconv.ParseInt(h2[2], 10, 64)
+	if err != nil || n < 0 || n > maxPayload {
+		return fmt.Errorf("bad payload length %q: %w", h2[2], ErrCorrupt)
+	}
+	var payload bytes.Buffer
+	if got, err := io.Copy(&payload, io.LimitReader(br, n)); err != nil || got != n {
+		return fmt.Errorf("payload has %d of its %d bytes (truncated): %w", got, n, ErrCorrupt)
+	}
+	if extra, _ := br.Peek(1); len(extra) > 0 {
+		return fmt.Errorf("data after the payload: %w", ErrCorrupt)
+	}
+	if sum := sha256.Sum256(payload.Bytes()); !bytes.Equal(sum[:], want) {
+		return fmt.Errorf("checksum mismatch (the file is damaged): %w", ErrCorrupt)
+	}
+	if err := gob.NewDecoder(&payload).Decode(v); err != nil {
+		return fmt.Errorf("decoding: %v: %w", err, ErrCorrupt)
+	}
+	return nil
+}
+
+// saveAtomic writes a file with write: into a temporary file in the same
+// folder, flushed to disk, then renamed over path. A failure at any point
+// (an encoding error, a full disk, a killed process) leaves any previous
+// file at path as it was.
+func saveAtomic(path string, write func(io.Writer) (int64, error)) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if _, err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil { // make the rename durable
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// loadFile opens path and reads it with read.
+func loadFile[T any](path string, read func(io.Reader) (T, error)) (T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer f.Close()
+	return read(bufio.NewReaderSize(f, 1<<20))
+}
+
+// LoadOptions configures the readers of saved syntheses (ReadMetamer,
+// LoadMetamer, ReadEigendistortion, ...).
 type LoadOptions struct {
 	// Backend to compute on (default: backend.Default()).
 	Backend backends.Backend
@@ -54,106 +242,34 @@ type LoadOptions struct {
 	LossFunction LossFunc
 	// Image, when given, must equal the saved image.
 	Image *tensors.Tensor
-	// Tolerance is the relative tolerance of the model and loss checks
-	// (default 1e-3).
+	// Tolerance is the relative tolerance of the check that the model's
+	// output on the saved image equals the saved representation, and of the
+	// loss check (default 1e-3).
 	Tolerance float64
+	// Log receives plenoptic's messages and warnings when the synthesis is
+	// resumed (default os.Stderr).
+	Log io.Writer
 }
 
-// Save writes the metamer synthesis to path (encoding/gob): images, target,
-// records, saved metamers, settings, and the optimizer and scheduler with
-// their state, so that LoadMetamer followed by Synthesize continues exactly
-// as an uninterrupted run. The model and a custom loss function are not
-// saved: LoadMetamer takes them again and checks them.
-func (m *Metamer) Save(path string) (err error) {
-	defer catch(&err, "Metamer.Save")
-	cur, err := newHost(m.x)
-	if err != nil {
-		return err
+// prepare applies the defaults, checks the model against info and the
+// image against the saved one, and picks the backend.
+func (o LoadOptions) prepare(model models.Model, info modelInfo, img hostTensor) (LoadOptions, backends.Backend, error) {
+	if o.Tolerance == 0 {
+		o.Tolerance = 1e-3
 	}
-	obj, err := m.Objective()
-	if err != nil {
-		return err
+	if model == nil {
+		return o, nil, errors.New("model is nil")
 	}
-	saved := make([]hostTensor, len(m.saved))
-	for i, t := range m.saved {
-		if saved[i], err = newHost(t); err != nil {
-			return err
+	if err := info.check(model); err != nil {
+		return o, nil, err
+	}
+	if o.Image != nil {
+		if err := sameImage(o.Image, img); err != nil {
+			return o, nil, err
 		}
 	}
-	f := metamerFile{
-		Format: fileVersion, Version: fileVersion, Kind: "Metamer",
-		Image: m.image, Target: m.target, Initial: m.initial, Current: cur, Saved: saved,
-		Losses: m.losses, GradientNorm: m.gradNorm, PixelChangeNorm: m.pixNorm,
-		StoreProgress: m.store, StoreSet: m.storeSet,
-		Lambda: m.lambda, Lo: m.lo, Hi: m.hi, CustomLoss: m.custom, Objective: obj,
-		Scheduler: m.sched,
-	}
-	if m.opt != nil {
-		st, err := saveOptimizer(m.opt)
-		if err != nil {
-			return err
-		}
-		f.Optimizer = &st
-	}
-	return writeGob(path, &f)
-}
-
-// LoadMetamer reads a metamer synthesis written by Save and prepares it to
-// resume with model. It refuses a model whose output on the saved image
-// differs from the saved target representation, an image (LoadOptions.Image)
-// that differs from the saved one, and a missing or different custom loss
-// function.
-func LoadMetamer(path string, model models.Model, opts ...LoadOptions) (m *Metamer, err error) {
-	defer catch(&err, "LoadMetamer")
-	var f metamerFile
-	o, be, err := readSaved(path, model, opts, &f, func() savedHeader { return savedHeader{f.Kind, f.Version, f.Image} }, "a Metamer")
-	if err != nil {
-		return nil, err
-	}
-	if f.CustomLoss && o.LossFunction == nil {
-		return nil, errors.New("the metamer was saved with a custom loss function: pass it as LoadOptions.LossFunction")
-	}
-	if !f.CustomLoss && o.LossFunction != nil {
-		return nil, errors.New("the metamer was saved with the default MSE loss, but a LossFunction was given")
-	}
-	m = &Metamer{
-		be: be, model: model, lossFn: o.LossFunction, custom: f.CustomLoss,
-		lambda: f.Lambda, lo: f.Lo, hi: f.Hi,
-		image: f.Image, target: f.Target, repDims: f.Target.Dims, initial: f.Initial,
-		losses: f.Losses, gradNorm: f.GradientNorm, pixNorm: f.PixelChangeNorm,
-		store: f.StoreProgress, storeSet: f.StoreSet, sched: f.Scheduler, out: os.Stderr,
-	}
-	if m.lossFn == nil {
-		m.lossFn = tools.MSE
-	}
-	for _, h := range f.Saved {
-		m.saved = append(m.saved, h.tensor())
-	}
-	rep, err := m.representation(f.Image)
-	if err != nil {
-		return nil, err
-	}
-	if err := closeTo("model output on the saved image", rep, f.Target, o.Tolerance); err != nil {
-		return nil, fmt.Errorf("the model does not match the saved metamer's: %w", err)
-	}
-	m.x = f.Current.tensor()
-	m.targetT = f.Target.tensor()
-	if f.Optimizer != nil {
-		if m.opt, err = restoreOptimizer(*f.Optimizer); err != nil {
-			return nil, err
-		}
-		if err := bind(m.opt, m); err != nil {
-			return nil, err
-		}
-	}
-	obj, err := m.Objective()
-	if err != nil {
-		return nil, err
-	}
-	if math.Abs(obj-f.Objective) > o.Tolerance*math.Abs(f.Objective)+1e-12 {
-		return nil, fmt.Errorf("the objective of the saved metamer is %g now but was %g when saved: the loss function or model differs", obj, f.Objective)
-	}
-	return m, nil
+	be, err := pickBackend(o.Backend)
+	return o, be, err
 }
 
 // sameImage checks that t equals the saved image h (same shape, same values
@@ -164,7 +280,7 @@ func sameImage(t *tensors.Tensor, h hostTensor) error {
 		return err
 	}
 	if !slices.Equal(g.Dims, h.Dims) {
-		return fmt.Errorf("image shape %v differs from the saved image's %v", g.Dims, h.Dims)
+		return fmt.Errorf("image shape %v differs from the saved image's %v: %w", g.Dims, h.Dims, ErrMismatch)
 	}
 	for i, v := range g.Data {
 		w := h.Data[i]
@@ -172,7 +288,7 @@ func sameImage(t *tensors.Tensor, h hostTensor) error {
 			v, w = float64(float32(v)), float64(float32(w))
 		}
 		if v != w {
-			return fmt.Errorf("image differs from the saved image (first at flat index %d: %g vs %g)", i, v, w)
+			return fmt.Errorf("image differs from the saved image (first at flat index %d: %g vs %g): %w", i, v, w, ErrMismatch)
 		}
 	}
 	return nil
@@ -181,7 +297,7 @@ func sameImage(t *tensors.Tensor, h hostTensor) error {
 // closeTo checks |a − b| ≤ tol·max|b| + 1e-7 elementwise, with equal shapes.
 func closeTo(what string, a, b hostTensor, tol float64) error {
 	if !slices.Equal(a.Dims, b.Dims) {
-		return fmt.Errorf("%s has shape %v, saved %v", what, a.Dims, b.Dims)
+		return fmt.Errorf("%s has shape %v, saved %v: %w", what, a.Dims, b.Dims, ErrMismatch)
 	}
 	scale := 0.0
 	for _, v := range b.Data {
@@ -189,116 +305,225 @@ func closeTo(what string, a, b hostTensor, tol float64) error {
 	}
 	for i, v := range a.Data {
 		if d := math.Abs(v - b.Data[i]); d > tol*scale+1e-7 || math.IsNaN(d) {
-			return fmt.Errorf("%s differs from the saved values (flat index %d: %g vs %g)", what, i, v, b.Data[i])
+			return fmt.Errorf("%s differs from the saved values (flat index %d: %g vs %g): %w", what, i, v, b.Data[i], ErrMismatch)
 		}
 	}
 	return nil
 }
 
-// savedHeader is what every saved file holds besides its own results.
-type savedHeader struct {
-	Kind    string
-	Version int
-	Image   hostTensor
+// optimizedState is the saved form of an OptimizedSynthesis.
+type optimizedState struct {
+	Initial         hostTensor
+	Current         hostTensor
+	Saved           []hostTensor
+	Losses          []float64
+	GradientNorm    []float64
+	PixelChangeNorm []float64
+	StoreProgress   int
+	StoreSet        bool
+	Lambda, Lo, Hi  float64
+	Converged       bool
+	Optimizer       *optSettings
+	Scheduler       Scheduler
 }
 
-// readSaved applies LoadOptions' defaults, checks the model, reads the gob
-// file at path into f, checks that header() reports the wanted kind ("a
-// Metamer" → Kind "Metamer") and a version this code can read, compares the
-// saved image with LoadOptions.Image when given, and picks the backend.
-func readSaved(path string, model models.Model, opts []LoadOptions, f any, header func() savedHeader, want string) (LoadOptions, backends.Backend, error) {
-	var o LoadOptions
-	if len(opts) > 0 {
-		o = opts[0]
+// state captures the base's state for saving.
+func (s *OptimizedSynthesis) state() (optimizedState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := newHost(s.x)
+	if err != nil {
+		return optimizedState{}, err
 	}
-	if o.Tolerance == 0 {
-		o.Tolerance = 1e-3
+	st := optimizedState{
+		Initial: s.initial, Current: cur,
+		Losses: s.losses, GradientNorm: s.gradNorm, PixelChangeNorm: s.pixNorm,
+		StoreProgress: s.store, StoreSet: s.storeSet,
+		Lambda: s.lambda, Lo: s.lo, Hi: s.hi, Converged: s.converged, Scheduler: s.sched,
 	}
-	if model == nil {
-		return o, nil, errors.New("model is nil")
-	}
-	if err := readGob(path, f); err != nil {
-		return o, nil, err
-	}
-	h := header()
-	if _, name, _ := strings.Cut(want, " "); h.Kind != name {
-		return o, nil, fmt.Errorf("%s holds a %q, not %s", path, h.Kind, want)
-	}
-	if h.Version > fileVersion {
-		return o, nil, fmt.Errorf("%s was written by a newer version (file version %d > %d)", path, h.Version, fileVersion)
-	}
-	if o.Image != nil {
-		if err := sameImage(o.Image, h.Image); err != nil {
-			return o, nil, err
+	for _, t := range s.saved {
+		h, err := newHost(t)
+		if err != nil {
+			return st, err
 		}
+		st.Saved = append(st.Saved, h)
 	}
-	be, err := pickBackend(o.Backend)
-	return o, be, err
+	if s.opt != nil {
+		o, err := saveOptimizer(s.opt)
+		if err != nil {
+			return st, err
+		}
+		st.Optimizer = &o
+	}
+	return st, nil
 }
 
-func writeGob(path string, v any) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+// restore sets the base from a saved state; owner is the object the
+// optimizer binds to.
+func (s *OptimizedSynthesis) restore(owner any, be backends.Backend, kind Stage, log io.Writer, img hostTensor, st optimizedState) error {
+	s.init(be, kind, log, img, penaltyOptions{lambda: st.Lambda, lo: st.Lo, hi: st.Hi})
+	if !slices.Equal(st.Current.Dims, img.Dims) || !slices.Equal(st.Initial.Dims, img.Dims) {
+		return fmt.Errorf("saved images have shape %v and %v, not the image's %v: %w", st.Current.Dims, st.Initial.Dims, img.Dims, ErrCorrupt)
 	}
-	w := bufio.NewWriter(f)
-	if err := gob.NewEncoder(w).Encode(v); err != nil {
-		f.Close()
-		return fmt.Errorf("encoding %s: %w (a custom Scheduler must be registered with gob.Register)", path, err)
+	s.initial = st.Initial
+	s.x = st.Current.tensor()
+	s.losses, s.gradNorm, s.pixNorm = st.Losses, st.GradientNorm, st.PixelChangeNorm
+	s.store, s.storeSet, s.converged, s.sched = st.StoreProgress, st.StoreSet, st.Converged, st.Scheduler
+	for _, h := range st.Saved {
+		s.saved = append(s.saved, h.tensor())
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func readGob(path string, v any) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(v); err != nil {
-		return fmt.Errorf("decoding %s: %w", path, err)
+	if st.Optimizer != nil {
+		opt, err := restoreOptimizer(*st.Optimizer)
+		if err != nil {
+			return err
+		}
+		if err := bind(opt, owner); err != nil {
+			return err
+		}
+		s.opt = opt
 	}
 	return nil
 }
 
-// eigenFile is what Eigendistortion.Save writes with encoding/gob.
+// metamerFile is the payload of a saved Metamer: everything needed to
+// resume, the optimizer's state and the scheduler's included.
+type metamerFile struct {
+	Model         modelInfo
+	Image, Target hostTensor
+	CustomLoss    bool
+	Objective     float64
+	State         optimizedState
+}
+
+// WriteTo writes the metamer synthesis to w (see Save), returning the
+// number of bytes written.
+func (m *Metamer) WriteTo(w io.Writer) (n int64, err error) {
+	defer catch(&err, "Metamer.WriteTo")
+	st, err := m.state()
+	if err != nil {
+		return 0, err
+	}
+	obj, err := m.objectiveAt(st.Current.tensor())
+	if err != nil {
+		return 0, err
+	}
+	return writeFile(w, "Metamer", &metamerFile{
+		Model: describeModel(m.model), Image: m.image, Target: m.target,
+		CustomLoss: m.custom, Objective: obj, State: st,
+	})
+}
+
+// Save writes the metamer synthesis to path: images, target, records, saved
+// metamers, settings, and the optimizer and scheduler with their state, so
+// that LoadMetamer followed by Synthesize continues exactly as an
+// uninterrupted run. The write is atomic: a failed or interrupted Save
+// leaves the previous file intact. The model and a custom loss function are
+// not saved: LoadMetamer takes them again and checks them.
+func (m *Metamer) Save(path string) (err error) {
+	defer catch(&err, "Metamer.Save")
+	return saveAtomic(path, m.WriteTo)
+}
+
+// ReadMetamer reads a metamer synthesis written by WriteTo (or Save) and
+// prepares it to resume with model. It refuses a damaged file (ErrCorrupt),
+// a model of another type or with other parameter values, or whose output
+// on the saved image differs from the saved target representation, an
+// image (LoadOptions.Image) that differs from the saved one, and a missing
+// or different custom loss function (ErrMismatch).
+func ReadMetamer(r io.Reader, model models.Model, opts LoadOptions) (m *Metamer, err error) {
+	defer catch(&err, "ReadMetamer")
+	var f metamerFile
+	if err := readFile(r, "Metamer", &f); err != nil {
+		return nil, err
+	}
+	o, be, err := opts.prepare(model, f.Model, f.Image)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case f.CustomLoss && o.LossFunction == nil:
+		return nil, fmt.Errorf("the metamer was saved with a custom loss function: pass it as LoadOptions.LossFunction: %w", ErrMismatch)
+	case !f.CustomLoss && o.LossFunction != nil:
+		return nil, fmt.Errorf("the metamer was saved with the default MSE loss, but a LossFunction was given: %w", ErrMismatch)
+	}
+	m = &Metamer{model: model, lossFn: o.LossFunction, custom: f.CustomLoss, image: f.Image, target: f.Target}
+	if m.lossFn == nil {
+		m.lossFn = tools.MSE
+	}
+	if err := m.restore(m, be, StageMetamer, o.Log, f.Image, f.State); err != nil {
+		return nil, err
+	}
+	rep, err := checkedRepresentation(be, model, f.Image)
+	if err != nil {
+		return nil, err
+	}
+	if err := closeTo("model output on the saved image", rep, f.Target, o.Tolerance); err != nil {
+		return nil, fmt.Errorf("the model does not match the saved metamer's: %w", err)
+	}
+	m.targetT = f.Target.tensor()
+	obj, err := m.objectiveAt(f.State.Current.tensor())
+	if err != nil {
+		return nil, err
+	}
+	if math.Abs(obj-f.Objective) > o.Tolerance*math.Abs(f.Objective)+1e-12 {
+		return nil, fmt.Errorf("the objective of the saved metamer is %g now but was %g when saved: the loss function or model differs: %w", obj, f.Objective, ErrMismatch)
+	}
+	return m, nil
+}
+
+// LoadMetamer reads the metamer synthesis saved at path; see ReadMetamer.
+func LoadMetamer(path string, model models.Model, opts LoadOptions) (*Metamer, error) {
+	m, err := loadFile(path, func(r io.Reader) (*Metamer, error) { return ReadMetamer(r, model, opts) })
+	if err != nil && !strings.HasPrefix(err.Error(), "synth: ") {
+		err = fmt.Errorf("synth: LoadMetamer: %w", err)
+	}
+	return m, err
+}
+
+// eigenFile is the payload of a saved Eigendistortion.
 type eigenFile struct {
-	Version          int
-	Kind             string
+	Model            modelInfo
 	Image            hostTensor
 	Representation   hostTensor
-	Method           string
+	Method           EigenMethod
 	Eigendistortions hostTensor
 	Eigenvalues      []float64
 	Eigenindex       []int
 	Jacobian         *hostTensor
 	Iterations       [2]int
+	Products         int
 }
 
-// Save writes the eigendistortion results to path (encoding/gob): the image,
-// the model's representation of it (to check the model on load), the
-// eigendistortions, eigenvalues, eigenindex and, for "exact", the Jacobian.
-func (e *Eigendistortion) Save(path string) (err error) {
-	defer catch(&err, "Eigendistortion.Save")
-	return writeGob(path, &eigenFile{
-		Version: fileVersion, Kind: "Eigendistortion", Image: e.image, Representation: e.rep,
+// WriteTo writes the eigendistortion results to w (see Save).
+func (e *Eigendistortion) WriteTo(w io.Writer) (n int64, err error) {
+	defer catch(&err, "Eigendistortion.WriteTo")
+	return writeFile(w, "Eigendistortion", &eigenFile{
+		Model: describeModel(e.model), Image: e.image, Representation: e.rep,
 		Method: e.method, Eigendistortions: e.dists, Eigenvalues: e.values, Eigenindex: e.index,
-		Jacobian: e.jacobian, Iterations: e.iterations,
+		Jacobian: e.jacobian, Iterations: e.iterations, Products: e.products,
 	})
 }
 
-// LoadEigendistortion reads results written by Eigendistortion.Save for
-// model, refusing a model whose output on the saved image differs from the
-// saved representation, or an image (LoadOptions.Image) that differs from
-// the saved one. Nothing is printed.
-func LoadEigendistortion(path string, model models.Model, opts ...LoadOptions) (e *Eigendistortion, err error) {
-	defer catch(&err, "LoadEigendistortion")
+// Save writes the eigendistortion results to path, atomically: the image,
+// the model's representation of it (to check the model on load), the
+// eigendistortions, eigenvalues, eigenindex and, for Exact, the Jacobian.
+func (e *Eigendistortion) Save(path string) (err error) {
+	defer catch(&err, "Eigendistortion.Save")
+	return saveAtomic(path, e.WriteTo)
+}
+
+// ReadEigendistortion reads results written by Eigendistortion.WriteTo (or
+// Save) for model, refusing a damaged file (ErrCorrupt), a model of another
+// type or with other parameter values, or whose output on the saved image
+// differs from the saved representation, and an image (LoadOptions.Image)
+// that differs from the saved one (ErrMismatch). Nothing is printed.
+func ReadEigendistortion(r io.Reader, model models.Model, opts LoadOptions) (e *Eigendistortion, err error) {
+	defer catch(&err, "ReadEigendistortion")
 	var f eigenFile
-	o, be, err := readSaved(path, model, opts, &f, func() savedHeader { return savedHeader{f.Kind, f.Version, f.Image} }, "an Eigendistortion")
+	if err := readFile(r, "Eigendistortion", &f); err != nil {
+		return nil, err
+	}
+	o, be, err := opts.prepare(model, f.Model, f.Image)
 	if err != nil {
 		return nil, err
 	}
@@ -309,10 +534,23 @@ func LoadEigendistortion(path string, model models.Model, opts ...LoadOptions) (
 	if err := closeTo("model output on the saved image", rep, f.Representation, o.Tolerance); err != nil {
 		return nil, fmt.Errorf("the model does not match the saved eigendistortion's: %w", err)
 	}
-	e = &Eigendistortion{
-		be: be, model: model, image: f.Image, rep: f.Representation, n: f.Image.size(), m: f.Representation.size(),
-		out: os.Stdout, warn: os.Stderr, x: f.Image.tensor(), method: f.Method, dists: f.Eigendistortions,
-		values: f.Eigenvalues, index: f.Eigenindex, jacobian: f.Jacobian, iterations: f.Iterations,
+	log := o.Log
+	if log == nil {
+		log = os.Stderr
 	}
-	return e, nil
+	return &Eigendistortion{
+		be: be, model: model, image: f.Image, rep: f.Representation, n: f.Image.size(), m: f.Representation.size(),
+		log: log, x: f.Image.tensor(), method: f.Method, dists: f.Eigendistortions,
+		values: f.Eigenvalues, index: f.Eigenindex, jacobian: f.Jacobian, iterations: f.Iterations, products: f.Products,
+	}, nil
+}
+
+// LoadEigendistortion reads the results saved at path; see
+// ReadEigendistortion.
+func LoadEigendistortion(path string, model models.Model, opts LoadOptions) (*Eigendistortion, error) {
+	e, err := loadFile(path, func(r io.Reader) (*Eigendistortion, error) { return ReadEigendistortion(r, model, opts) })
+	if err != nil && !strings.HasPrefix(err.Error(), "synth: ") {
+		err = fmt.Errorf("synth: LoadEigendistortion: %w", err)
+	}
+	return e, err
 }

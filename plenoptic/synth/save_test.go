@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,11 +26,11 @@ func TestMetamerSaveLoadResume(t *testing.T) {
 		}
 		sched := func() Scheduler { return must(NewReduceLROnPlateau(PlateauOptions{Patience: 2, Threshold: 0.5})) }
 		ref := newM()
-		if err := ref.Synthesize(SynthOptions{MaxIter: 20, StoreProgress: 3, Scheduler: sched()}); err != nil {
+		if err := ref.Synthesize(SynthesizeOptions{MaxIter: 20, StoreProgress: 3, Scheduler: sched()}); err != nil {
 			t.Fatal(err)
 		}
 		m := newM()
-		if err := m.Synthesize(SynthOptions{MaxIter: 10, StoreProgress: 3, Scheduler: sched()}); err != nil {
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 10, StoreProgress: 3, Scheduler: sched()}); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(t.TempDir(), "metamer.gob")
@@ -40,7 +41,7 @@ func TestMetamerSaveLoadResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Synthesize(SynthOptions{MaxIter: 10, StoreProgress: 3}); err != nil {
+		if err := l.Synthesize(SynthesizeOptions{MaxIter: 10, StoreProgress: 3}); err != nil {
 			t.Fatal(err)
 		}
 		checkSeries(t, "losses", l.Losses(), ref.Losses(), 1e-6)
@@ -57,7 +58,7 @@ func TestMetamerSaveLoadResume(t *testing.T) {
 		}
 
 		// Mismatches are refused.
-		if _, err := LoadMetamer(path, centerSurround, LoadOptions{Backend: b}); err == nil || !strings.Contains(err.Error(), "model does not match") {
+		if _, err := LoadMetamer(path, centerSurround, LoadOptions{Backend: b}); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "model of type") {
 			t.Errorf("other model: %v", err)
 		}
 		if _, err := LoadMetamer(path, lumGainControl, LoadOptions{Backend: b, Image: init}); err == nil || !strings.Contains(err.Error(), "differs from the saved image") {

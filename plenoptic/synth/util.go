@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -18,27 +18,21 @@ import (
 )
 
 // catch turns a panic (GoMLX and models report errors by panicking) into an
-// error stored in *err, prefixed with what.
+// error stored in *err, and prefixes every error returned through it with
+// "synth: <what>: " (once).
 func catch(err *error, what string) {
-	r := recover()
-	if r == nil {
-		return
+	if r := recover(); r != nil {
+		switch v := r.(type) {
+		case error:
+			*err = v
+		default:
+			*err = fmt.Errorf("%v", v)
+		}
 	}
-	var e error
-	switch v := r.(type) {
-	case error:
-		e = v
-	default:
-		e = fmt.Errorf("%v", v)
+	if *err != nil && !strings.HasPrefix((*err).Error(), "synth: ") {
+		*err = fmt.Errorf("synth: %s: %w", what, *err)
 	}
-	if debugPanics {
-		e = fmt.Errorf("%w\n%s", e, debug.Stack())
-	}
-	*err = fmt.Errorf("%s: %w", what, e)
 }
-
-// debugPanics adds stack traces to recovered panics (for debugging).
-var debugPanics = false
 
 // pickBackend returns b, or the process-wide default backend when b is nil.
 func pickBackend(b backends.Backend) (backends.Backend, error) {
@@ -129,8 +123,11 @@ func newHost(t *tensors.Tensor) (hostTensor, error) {
 }
 
 // dtype returns the GoMLX dtype of h.
-func (h hostTensor) dtype() dtypes.DType {
-	if h.DType == "float64" {
+func (h hostTensor) dtype() dtypes.DType { return dtypeOf(h.DType) }
+
+// dtypeOf maps "float64" to dtypes.Float64 and anything else to Float32.
+func dtypeOf(name string) dtypes.DType {
+	if name == "float64" {
 		return dtypes.Float64
 	}
 	return dtypes.Float32
@@ -230,9 +227,9 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
-// cachedExec shares compiled executables between synthesis objects that use
-// the same backend, model and graph kind (the tutorial runs several metamers
-// and eigendistortions of one model); see package compiled for the keys.
-func cachedExec(b backends.Backend, model any, kind string, build func() (*graph.Exec, error)) (*graph.Exec, error) {
-	return compiled.Exec(b, model, kind, build)
+// acquireExec returns the executable shared by synthesis objects that use
+// the same backend, model (or key) and graph kind, pinned until release (see
+// package compiled).
+func acquireExec(b backends.Backend, key any, kind string, build func() (*graph.Exec, error)) (*graph.Exec, func(), error) {
+	return compiled.Acquire(b, key, kind, build)
 }

@@ -13,7 +13,7 @@ import (
 // functions (MSE, L2Norm, RelativeMSE, PenalizeRange, Rescale) for use inside
 // a synthesis graph, built from elementwise operations and reductions only,
 // so their gradients work on every backend; and eager functions on tensors
-// (EvalMSE, EvalL2Norm, EvalRelativeMSE, EvalPenalizeRange, RescaleTensor)
+// (EvalMSE, EvalL2Norm, EvalRelativeMSE, EvalPenalizeRange, EvalRescale)
 // computed on the host in float64.
 
 // SumAll sums all elements of x, accumulating float32 values in float64 so
@@ -80,9 +80,9 @@ func Rescale(x *graph.Node, a, b float64) *graph.Node {
 	return graph.AddScalar(graph.MulScalar(scaled, b-a), a)
 }
 
-// RescaleTensor is the eager Rescale: it returns a new tensor of the same
+// EvalRescale is the eager Rescale: it returns a new tensor of the same
 // shape and dtype (float32 or float64), computed in float64.
-func RescaleTensor(x *tensors.Tensor, a, b float64) (*tensors.Tensor, error) {
+func EvalRescale(x *tensors.Tensor, a, b float64) (*tensors.Tensor, error) {
 	if x == nil {
 		return nil, fmt.Errorf("tools: rescale of a nil tensor")
 	}
@@ -131,7 +131,7 @@ func pair(name string, a, b *tensors.Tensor) ([]float64, []float64, error) {
 		return nil, nil, fmt.Errorf("tools: %s of a nil tensor", name)
 	}
 	if !a.Shape().Equal(b.Shape()) {
-		return nil, nil, fmt.Errorf("tools: %s needs tensors of the same shape, got %v and %v", name, a.Shape().Dimensions, b.Shape().Dimensions)
+		return nil, nil, fmt.Errorf("tools: %s needs tensors of the same shape, got %v and %v: %w", name, a.Shape().Dimensions, b.Shape().Dimensions, ErrShape)
 	}
 	av, err := Float64s(a)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -20,23 +19,19 @@ type Forwarder interface {
 	Forward(x *graph.Node) *graph.Node
 }
 
-// ValidateModel checks, on the default backend, that m can be used by the
-// synthesis methods, as plenoptic's validate_model does, for a float32 input
-// of the given dimensions ([1, 1, 16, 16] when none are given).
-// See ValidateModelOn for the checks.
-func ValidateModel(m Forwarder, shape ...int) error {
-	b, err := backend.Default()
-	if err != nil {
-		return err
-	}
-	return ValidateModelOn(b, m, dtypes.Float32, shape...)
+// ValidateModelOptions configures ValidateModel.
+type ValidateModelOptions struct {
+	// Shape is the input's dimensions [B, C, H, W] (default [1, 1, 16, 16],
+	// plenoptic's default image_shape).
+	Shape []int
+	// DType is the input's dtype, float32 (default) or float64.
+	DType dtypes.DType
 }
 
-// ValidateModelOn checks m on backend b for an input of the given dtype
-// (float32 or float64) and dimensions ([1, 1, 16, 16] when none are given).
-// The input is uniform noise from a fixed private generator (the package's
-// random streams are not touched). It returns an error saying what is wrong
-// when:
+// ValidateModel checks, on the default backend, that m can be used by the
+// synthesis methods, as plenoptic's validate_model does. The input is uniform
+// noise from a fixed private generator (the package's random streams are not
+// touched). It returns an error saying what is wrong when:
 //
 //   - Forward panics (on the input shape, or building its gradient);
 //   - the graph has parameters besides the input (a model carrying trainable
@@ -50,9 +45,17 @@ func ValidateModel(m Forwarder, shape ...int) error {
 //   - the output does not depend on the input (its gradient is zero
 //     everywhere: plenoptic's "model strips gradient");
 //   - two runs on the same input differ (the model is not deterministic).
-func ValidateModelOn(b backends.Backend, m Forwarder, dtype dtypes.DType, shape ...int) (err error) {
+func ValidateModel(m Forwarder, o ValidateModelOptions) (err error) {
 	if m == nil {
 		return fmt.Errorf("tools: model is nil")
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	shape, dtype := o.Shape, o.DType
+	if dtype == dtypes.InvalidDType {
+		dtype = dtypes.Float32
 	}
 	if len(shape) == 0 {
 		shape = []int{1, 1, 16, 16}

@@ -6,35 +6,29 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+
+	"gonum.org/v1/gonum/mathext/prng"
 )
 
 // RandomState reproduces NumPy's legacy numpy.random.RandomState bit for bit:
-// the MT19937 generator seeded with init_genrand, 53-bit doubles made of two
-// 32-bit draws (random_sample) and Gaussian draws by the Marsaglia polar
-// method that keeps the second value of each pair for the next call (randn),
-// even across random_sample calls, as NumPy does.
+// the MT19937 generator seeded with init_genrand (gonum's prng.MT19937, which
+// seeds identically), 53-bit doubles made of two 32-bit draws (random_sample)
+// and Gaussian draws by the Marsaglia polar method that keeps the second value
+// of each pair for the next call (randn), even across random_sample calls, as
+// NumPy does. Only these sampling layers are written here.
 //
 // pyrtools' pink_noise draws from NumPy's global RandomState, so seeding a
 // RandomState as np.random.seed does reproduces the tutorial's pink noise.
 // A RandomState is not safe for concurrent use.
 type RandomState struct {
-	mt       [mtN]uint32
-	pos      int
+	mt       *prng.MT19937
 	hasGauss bool
 	gauss    float64
 }
 
-const (
-	mtN       = 624
-	mtM       = 397
-	mtMatrixA = 0x9908b0df
-	mtUpper   = 0x80000000
-	mtLower   = 0x7fffffff
-)
-
 // NewRandomState returns a RandomState seeded as np.random.RandomState(seed).
 func NewRandomState(seed uint32) *RandomState {
-	r := &RandomState{}
+	r := &RandomState{mt: prng.NewMT19937()}
 	r.Seed(seed)
 	return r
 }
@@ -42,40 +36,12 @@ func NewRandomState(seed uint32) *RandomState {
 // Seed re-seeds r as np.random.seed(seed) does (MT19937 init_genrand), and
 // drops any cached Gaussian value.
 func (r *RandomState) Seed(seed uint32) {
-	s := seed
-	for i := range r.mt {
-		r.mt[i] = s
-		s = 1812433253*(s^(s>>30)) + uint32(i+1)
-	}
-	r.pos = mtN
+	r.mt.Seed(uint64(seed))
 	r.hasGauss, r.gauss = false, 0
 }
 
-func (r *RandomState) generate() {
-	for i := range mtN {
-		y := (r.mt[i] & mtUpper) | (r.mt[(i+1)%mtN] & mtLower)
-		v := r.mt[(i+mtM)%mtN] ^ (y >> 1)
-		if y&1 != 0 {
-			v ^= mtMatrixA
-		}
-		r.mt[i] = v
-	}
-	r.pos = 0
-}
-
 // Uint32 returns the next 32-bit output of the MT19937 generator.
-func (r *RandomState) Uint32() uint32 {
-	if r.pos >= mtN {
-		r.generate()
-	}
-	y := r.mt[r.pos]
-	r.pos++
-	y ^= y >> 11
-	y ^= (y << 7) & 0x9d2c5680
-	y ^= (y << 15) & 0xefc60000
-	y ^= y >> 18
-	return y
-}
+func (r *RandomState) Uint32() uint32 { return r.mt.Uint32() }
 
 // Float64 returns a uniform value in [0, 1) built from two 32-bit draws
 // (27 and 26 bits), as NumPy's random_sample does.
@@ -145,8 +111,8 @@ var (
 )
 
 // Seed seeds the package's random streams, as plenoptic's set_seed seeds
-// torch and NumPy: the NumPy-compatible RandomState used by NumPyRand,
-// NumPyRandn and PinkNoise (bit-exact with np.random.seed(seed)), and the Go
+// torch and NumPy: the NumPy-compatible RandomState used by NumPyRandn and
+// PinkNoise (bit-exact with np.random.seed(seed)), and the Go
 // stream used by Rand and Randn and by the models' random initial values.
 // The Go stream is not torch's: seeded draws are repeatable but differ from
 // plenoptic's torch values.
@@ -195,14 +161,6 @@ func Randn(n int) []float64 {
 		out[i] = goRNG.NormFloat64()
 	}
 	return out
-}
-
-// NumPyRand returns n values of np.random.rand from the global
-// NumPy-compatible state.
-func NumPyRand(n int) []float64 {
-	rngMu.Lock()
-	defer rngMu.Unlock()
-	return globalNumPy().Rand(n)
 }
 
 // NumPyRandn returns n values of np.random.randn from the global

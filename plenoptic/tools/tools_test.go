@@ -197,7 +197,7 @@ func TestEagerToolsMatchPlenoptic(t *testing.T) {
 
 	rescaled := func(name string, x *tensors.Tensor, lo, hi float64) {
 		t.Helper()
-		got, err := RescaleTensor(x, lo, hi)
+		got, err := EvalRescale(x, lo, hi)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,23 +314,23 @@ func TestValidateModel(t *testing.T) {
 		}), "adds 1 parameter"},
 	}
 	backendtest.ForEach(t, func(t *testing.T, be backends.Backend) {
-		if err := ValidateModelOn(be, good, dtypes.Float32); err != nil {
+		if err := ValidateModel(good, ValidateModelOptions{}); err != nil {
 			t.Errorf("valid model refused: %v", err)
 		}
-		if err := ValidateModelOn(be, good, dtypes.Float64, 2, 3, 8, 9); err != nil {
+		if err := ValidateModel(good, ValidateModelOptions{Shape: []int{2, 3, 8, 9}, DType: dtypes.Float64}); err != nil {
 			t.Errorf("valid float64 model refused: %v", err)
 		}
 		for name, c := range bad {
-			err := ValidateModelOn(be, c.m, dtypes.Float32)
+			err := ValidateModel(c.m, ValidateModelOptions{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("%s: error %v, want it to mention %q", name, err, c.want)
 			}
 		}
 	})
-	if err := ValidateModelOn(nil, good, dtypes.Float32, 16, 16); err == nil || !strings.Contains(err.Error(), "4-D") {
+	if err := ValidateModel(good, ValidateModelOptions{Shape: []int{16, 16}}); err == nil || !strings.Contains(err.Error(), "4-D") {
 		t.Errorf("2-D shape: error %v", err)
 	}
-	if err := ValidateModel(nil); err == nil {
+	if err := ValidateModel(nil, ValidateModelOptions{}); err == nil {
 		t.Error("nil model accepted")
 	}
 }

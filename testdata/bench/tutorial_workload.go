@@ -58,12 +58,12 @@ func main() {
 		info := f()
 		fmt.Fprintf(os.Stderr, "%-34s %8.2f s  %s\n", name, time.Since(t0).Seconds(), info)
 	}
-	quiet := synth.SynthOptions{ProgressBar: synth.ProgressBarOff, Warnings: os.Stderr}
+	quiet := synth.SynthesizeOptions{ProgressBar: synth.ProgressBarOff}
 	tools.Seed(1)
 	img := check(data.Einstein())
 	curie := check(data.Curie())
 	pink := check(tools.PinkNoiseImage(256, 256, 1))
-	gauss := check(models.NewNotebookGaussian(models.NotebookGaussianOptions{}))
+	gauss := check(models.NewGaussianBlur(models.GaussianBlurOptions{}))
 	cs := check(models.NewCenterSurround(models.CenterSurroundOptions{KernelSize: models.Square(31),
 		CenterStd: []float64{1.962}, SurroundStd: []float64{4.235}, PadMode: filters.Circular}))
 	lg := check(models.NewLuminanceGainControl(models.FrontEndOptions{KernelSize: models.Square(31),
@@ -93,8 +93,8 @@ func main() {
 	}
 	eig := func(name string, im *tensors.Tensor, model models.Model) {
 		stage("eigendistortion "+name, func() string {
-			e := check(synth.NewEigendistortion(im, model))
-			check(0, e.Synthesize(synth.EigenOptions{ProgressBar: synth.ProgressBarOff}))
+			e := check(synth.NewEigendistortion(im, model, synth.EigendistortionOptions{}))
+			check(0, e.Synthesize(synth.EigenSynthesizeOptions{ProgressBar: synth.ProgressBarOff}))
 			return fmt.Sprintf("iterations %v, eigenvalues %.4g", e.Iterations(), e.Eigenvalues())
 		})
 	}
@@ -112,7 +112,7 @@ func main() {
 		m := check(synth.NewMetamer(cat(img, img, img), lg, synth.MetamerOptions{InitialImage: cat(white, pink, curie)}))
 		o := quiet
 		o.MaxIter, o.StopCriterion = 3500, 1e-11
-		o.Optimizer = synth.NewAdam(synth.AdamOptions{LR: 0.007, AMSGrad: true})
+		o.Optimizer = check(synth.NewAdam(synth.AdamOptions{LR: 0.007, AMSGrad: true}))
 		check(0, m.Synthesize(o))
 		l := m.Losses()
 		return fmt.Sprintf("%d iterations, last loss %.4g", len(l), l[len(l)-1])

@@ -12,9 +12,8 @@ import (
 )
 
 var (
-	mu      sync.Mutex
-	started = map[string]backends.Backend{}
-	logged  = map[string]bool{}
+	mu     sync.Mutex
+	logged = map[string]bool{}
 )
 
 // Names lists the backends every parity test runs on.
@@ -24,26 +23,39 @@ var Names = []string{backend.XLACPU, backend.PureGo}
 // backend (with the plugin file and its PJRT C API version) the first time.
 func Get(t testing.TB, name string) backends.Backend {
 	t.Helper()
-	mu.Lock()
-	defer mu.Unlock()
-	if b, ok := started[name]; ok {
-		return b
-	}
-	b, info, err := backend.Start(name)
+	b, _ := start(t, name)
+	return b
+}
+
+func start(t testing.TB, name string) (backends.Backend, backend.Info) {
+	t.Helper()
+	b, info, err := backend.Start(name) // started once per name and test binary
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	started[name] = b
+	mu.Lock()
+	defer mu.Unlock()
 	if !logged[name] {
 		t.Logf("%s", info)
 		logged[name] = true
 	}
+	return b, info
+}
+
+// Use makes the named backend the process default (backend.SetDefault) until
+// the test ends, so eager functions (models.Eval, the Eval twins) and
+// synthesis objects compute on it, and returns it.
+func Use(t testing.TB, name string) backends.Backend {
+	t.Helper()
+	b, info := start(t, name)
+	t.Cleanup(backend.SetDefault(b, info))
 	return b
 }
 
-// ForEach runs f as a subtest on every backend of Names.
+// ForEach runs f as a subtest on every backend of Names, with that backend as
+// the default during the subtest (see Use).
 func ForEach(t *testing.T, f func(t *testing.T, b backends.Backend)) {
 	for _, name := range Names {
-		t.Run(name, func(t *testing.T) { f(t, Get(t, name)) })
+		t.Run(name, func(t *testing.T) { f(t, Use(t, name)) })
 	}
 }

@@ -5,11 +5,18 @@
 // A model's parameters are constants baked into its graph. Models that report
 // them (a Params method, as the models package's do) are keyed by their
 // values, so a model whose parameters change (LoadParams) gets a new graph.
-// Other models are keyed by identity: their Forward must build the same
+// Other keys are compared by identity: a model's Forward must build the same
 // computation on every call. Values that cannot be map keys are not cached.
+//
+// The cache holds at most Capacity executables. An executable is pinned from
+// Acquire until its release function is called; the least recently used
+// unpinned executables beyond Capacity are finalized (their compiled code
+// and device memory freed), so a long session that builds many models does
+// not grow without bound.
 package compiled
 
 import (
+	"container/list"
 	"reflect"
 	"slices"
 	"strconv"
@@ -20,6 +27,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
 
+// Capacity is the number of executables kept when none is in use.
+const Capacity = 32
+
 type key struct {
 	backend backends.Backend
 	model   any
@@ -27,9 +37,17 @@ type key struct {
 	params  string
 }
 
+type entry struct {
+	key  key
+	exec *graph.Exec
+	refs int
+	elem *list.Element // position in lru; nil once evicted
+}
+
 var (
 	mu    sync.Mutex
-	cache = map[key]*graph.Exec{}
+	cache = map[key]*entry{}
+	lru   = list.New() // front: most recently used
 )
 
 // paramsReporter is implemented by the models package's models.
@@ -37,11 +55,17 @@ type paramsReporter interface {
 	Params() map[string][]float64
 }
 
-// Exec returns the executable cached for (b, model, kind), building it with
-// build when absent. A nil or uncomparable model is never cached.
-func Exec(b backends.Backend, model any, kind string, build func() (*graph.Exec, error)) (*graph.Exec, error) {
+// Acquire returns the executable cached for (b, model, kind), building it
+// with build when absent, and pins it until release is called (call it once,
+// when done executing). A nil or uncomparable model is not cached: its
+// executable is finalized on release.
+func Acquire(b backends.Backend, model any, kind string, build func() (*graph.Exec, error)) (exec *graph.Exec, release func(), err error) {
 	if model == nil || !comparable(model) {
-		return build()
+		e, err := build()
+		if err != nil {
+			return nil, nil, err
+		}
+		return e, func() { e.Finalize() }, nil
 	}
 	k := key{backend: b, model: model, kind: kind}
 	if pr, ok := model.(paramsReporter); ok {
@@ -49,15 +73,52 @@ func Exec(b backends.Backend, model any, kind string, build func() (*graph.Exec,
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if e, ok := cache[k]; ok {
-		return e, nil
+	en, ok := cache[k]
+	if !ok {
+		e, err := build()
+		if err != nil {
+			return nil, nil, err
+		}
+		en = &entry{key: k, exec: e}
+		en.elem = lru.PushFront(en)
+		cache[k] = en
+	} else {
+		lru.MoveToFront(en.elem)
 	}
-	e, err := build()
-	if err != nil {
-		return nil, err
+	en.refs++
+	evict()
+	var once sync.Once
+	return en.exec, func() {
+		once.Do(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			en.refs--
+			evict()
+		})
+	}, nil
+}
+
+// evict finalizes the least recently used unpinned entries beyond Capacity.
+// The caller holds mu.
+func evict() {
+	for el := lru.Back(); el != nil && lru.Len() > Capacity; {
+		prev := el.Prev()
+		en := el.Value.(*entry)
+		if en.refs == 0 {
+			lru.Remove(el)
+			en.elem = nil
+			delete(cache, en.key)
+			en.exec.Finalize()
+		}
+		el = prev
 	}
-	cache[k] = e
-	return e, nil
+}
+
+// Len returns the number of cached executables (for tests).
+func Len() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return lru.Len()
 }
 
 // fingerprint renders parameters exactly, in key order.

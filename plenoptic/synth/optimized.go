@@ -1,0 +1,528 @@
+package synth
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
+)
+
+// OptimizedSynthesis is the optimisation loop that Metamer, MetamerCTF and
+// MADCompetition share (plenoptic's OptimizedSynthesis): the synthesized
+// image and its optimizer, the per-iteration records (loss, gradient norm,
+// pixel-change norm), the stored progress, the stop rule, the range
+// penalty, non-finite-step protection and progress reports. Each method
+// embeds it and adds only its objective and its own records.
+//
+// Its accessors are safe to call from another goroutine while Synthesize
+// runs: they see the state after the last completed iteration (a
+// Synthesize call takes the lock for one step at a time).
+type OptimizedSynthesis struct {
+	mu   sync.Mutex
+	be   backends.Backend
+	log  io.Writer
+	kind Stage // the method, for progress reports
+
+	lambda, lo, hi float64 // range penalty weight and allowed range
+	imgDims        []int
+	dtype          string // "float32" or "float64"
+	initial        hostTensor
+
+	x         *tensors.Tensor // the synthesized image (on the device after the first step)
+	losses    []float64
+	gradNorm  []float64
+	pixNorm   []float64
+	saved     []*tensors.Tensor // host-only tensors, never fed to an execution
+	store     int
+	storeSet  bool
+	opt       Optimizer
+	sched     Scheduler
+	converged bool // the last Synthesize call stopped on convergence
+}
+
+// method is what a synthesis method adds to the loop.
+type method interface {
+	// stepKey and stepKind identify the compiled step in the cache (with the
+	// optimizer's kind appended): the model for methods whose graph depends
+	// only on it, the object itself otherwise.
+	stepKey() any
+	stepKind() string
+	// stepInputs returns the method's extra inputs of the step (targets,
+	// reference images...), after the image.
+	stepInputs() []*tensors.Tensor
+	// objective builds the scalar objective at x (without the range
+	// penalty) from the extra inputs, and any extra per-iteration
+	// statistics (scalars) to record.
+	objective(x *Node, in []*Node) (obj *Node, extra []*Node)
+	// record appends one iteration's records: the objective (penalty
+	// included) and the extra statistics; it returns the value appended to
+	// Losses.
+	record(obj float64, extra []float64) float64
+	// converged is the stop rule, checked after each recorded iteration.
+	converged(criterion float64, k int) bool
+	// afterIteration lets the method change its objective between
+	// iterations (coarse to fine); changed asks for the step to be rebuilt.
+	afterIteration() (changed bool)
+}
+
+// SynthesizeOptions configures Synthesize of the optimisation methods
+// (Metamer, MetamerCTF, MADCompetition). Zero values mean plenoptic's
+// defaults.
+type SynthesizeOptions struct {
+	// MaxIter is the number of iterations of this call (default 100).
+	MaxIter int
+	// Optimizer for the first call (default: Adam, lr 0.01, AMSGrad). It must
+	// be nil when resuming: the first call's optimizer and its state are
+	// reused.
+	Optimizer Optimizer
+	// Scheduler adjusts the learning rate after every step with its loss
+	// (e.g. NewReduceLROnPlateau). A non-nil value replaces the current one;
+	// nil keeps it (plenoptic 1.1.0 would drop it, later versions keep it).
+	Scheduler Scheduler
+	// StoreProgress: 0 stores nothing, N > 0 stores the pre-step image of
+	// every iteration whose index is a multiple of N (1 is plenoptic's True).
+	// Every call must pass the value the first call passed.
+	StoreProgress int
+	// StopCriterion: stop when |losses[−StopItersToCheck] − losses[−1]| is
+	// below it (default 1e-4; negative never stops).
+	StopCriterion float64
+	// StopItersToCheck is the window of the convergence test (default 50).
+	StopItersToCheck int
+	// Progress, when set, is called after every iteration and once more
+	// with Done set at the end (not while the synthesis holds its lock: the
+	// callback may use the accessors).
+	Progress func(Progress)
+	// ProgressBar chooses when the terminal bar is drawn (default: when no
+	// Progress callback is given and standard error is a terminal).
+	ProgressBar ProgressMode
+}
+
+// withDefaults validates o and fills in plenoptic's defaults.
+func (o SynthesizeOptions) withDefaults() (SynthesizeOptions, error) {
+	switch {
+	case o.MaxIter < 0:
+		return o, fmt.Errorf("max_iter must be non-negative, got %d", o.MaxIter)
+	case o.StopItersToCheck < 0:
+		return o, fmt.Errorf("stop_iters_to_check must be positive, got %d", o.StopItersToCheck)
+	case o.StoreProgress < 0:
+		return o, fmt.Errorf("store_progress must be non-negative, got %d", o.StoreProgress)
+	case math.IsNaN(o.StopCriterion):
+		return o, errors.New("stop_criterion must be a number, got NaN")
+	}
+	if o.MaxIter == 0 {
+		o.MaxIter = 100
+	}
+	if o.StopCriterion == 0 {
+		o.StopCriterion = 1e-4
+	}
+	if o.StopItersToCheck == 0 {
+		o.StopItersToCheck = 50
+	}
+	return o, nil
+}
+
+// penaltyOptions are the range-penalty settings a method is built with.
+type penaltyOptions struct {
+	lambda   float64
+	none     bool
+	lo, hi   float64
+	rangeSet bool
+}
+
+// init sets up the base from the image (already validated against the
+// range) and the penalty settings, and logs to log (nil: os.Stderr).
+func (s *OptimizedSynthesis) init(be backends.Backend, kind Stage, log io.Writer, img hostTensor, p penaltyOptions) {
+	if log == nil {
+		log = os.Stderr
+	}
+	s.be, s.kind, s.log = be, kind, log
+	s.lambda, s.lo, s.hi = p.lambda, p.lo, p.hi
+	s.imgDims, s.dtype = slices.Clone(img.Dims), img.DType
+}
+
+// resolvePenalty applies plenoptic's defaults to the penalty options of a
+// method: λ = 0.1 unless noPenalty (or a positive λ), range (0, 1).
+func resolvePenalty(lambda float64, noPenalty bool, allowed [2]float64) (penaltyOptions, error) {
+	if lambda < 0 || math.IsNaN(lambda) || math.IsInf(lambda, 0) {
+		return penaltyOptions{}, fmt.Errorf("range_penalty_lambda must be non-negative and finite, got %v", lambda)
+	}
+	p := penaltyOptions{lambda: lambda, lo: allowed[0], hi: allowed[1]}
+	switch {
+	case noPenalty:
+		p.lambda = 0
+	case lambda == 0:
+		p.lambda = 0.1
+	}
+	if allowed == [2]float64{} {
+		p.lo, p.hi = 0, 1
+	}
+	if !(p.lo < p.hi) || math.IsInf(p.lo, 0) || math.IsInf(p.hi, 0) {
+		return penaltyOptions{}, fmt.Errorf("allowed_range must have finite lo < hi, got (%g, %g)", p.lo, p.hi)
+	}
+	return p, nil
+}
+
+// setInitial sets the starting image.
+func (s *OptimizedSynthesis) setInitial(h hostTensor) {
+	s.initial = h
+	s.x = h.tensor()
+}
+
+// penaltyHyper is the vector [λ, lo, hi] passed to the compiled graphs.
+func (s *OptimizedSynthesis) penaltyHyper() *tensors.Tensor {
+	return makeTensor([]float64{s.lambda, s.lo, s.hi}, dtypeOf(s.dtype), []int{3})
+}
+
+// penalized adds the weighted range penalty of x to obj.
+func penalized(obj, x, ph *Node) *Node {
+	if obj.DType() != x.DType() {
+		obj = ConvertDType(obj, x.DType())
+	}
+	lam, lo, hi := hyperAt(ph, 0), hyperAt(ph, 1), hyperAt(ph, 2)
+	return Add(obj, Mul(lam, tools.PenalizeRangeNodes(x, lo, hi)))
+}
+
+// buildStep compiles (once per key) the whole optimisation step of m with
+// the optimizer: objective, gradient, update, norms, and the roll-back of a
+// non-finite step (the outputs are then the inputs, and the "finite" flag
+// is 0).
+//
+// Inputs: x, the method's inputs, [λ, lo, hi], the optimizer's scalars, its
+// state. Outputs: x', stats = [objective, ‖grad‖, ‖x' − x‖, finite,
+// extra...], state'.
+func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
+	opt := s.opt
+	nIn := len(m.stepInputs())
+	return acquireExec(s.be, m.stepKey(), m.stepKind()+"-"+opt.kind(), func() (*Exec, error) {
+		return NewExec(s.be, func(in []*Node) []*Node {
+			x := in[0]
+			extraIn := in[1 : 1+nIn]
+			ph, oh := in[1+nIn], in[2+nIn]
+			state := in[3+nIn:]
+			obj, extra := m.objective(x, extraIn)
+			if obj.Rank() != 0 {
+				panic(fmt.Errorf("the objective must be a scalar, got shape %v", obj.Shape().Dimensions))
+			}
+			loss := penalized(obj, x, ph)
+			grad := Gradient(loss, x)[0]
+			oh = ConvertDType(oh, x.DType())
+			xNew, newState := opt.update(x, grad, oh, state)
+			// finite is 1 when the loss and every new value are finite:
+			// 0·v is 0 for finite v and NaN otherwise.
+			probe := Add(Mul(loss, ZerosLike(loss)), tools.SumAll(Mul(xNew, ZerosLike(xNew))))
+			for _, st := range newState {
+				probe = Add(probe, tools.SumAll(Mul(st, ZerosLike(st))))
+			}
+			finite := Equal(probe, probe)
+			keep := func(newV, oldV *Node) *Node {
+				return Where(BroadcastToShape(finite, newV.Shape()), newV, oldV)
+			}
+			outs := []*Node{keep(xNew, x)}
+			stats := []*Node{
+				Reshape(loss, 1), Reshape(norm(grad), 1), Reshape(norm(Sub(xNew, x)), 1),
+				Reshape(ConvertDType(finite, x.DType()), 1),
+			}
+			for _, e := range extra {
+				stats = append(stats, Reshape(ConvertDType(e, x.DType()), 1))
+			}
+			outs = append(outs, Concatenate(stats, 0))
+			for i, st := range newState {
+				outs = append(outs, keep(st, state[i]))
+			}
+			return outs
+		})
+	})
+}
+
+// prepare applies the optimizer and store-progress rules of plenoptic's
+// synthesize for one call: a first call binds its optimizer (default Adam,
+// lr 0.01, AMSGrad); later calls must pass none; StoreProgress is fixed by
+// the first call.
+func (s *OptimizedSynthesis) prepare(owner any, o SynthesizeOptions) error {
+	if o.Optimizer != nil && s.opt != nil {
+		return errors.New("when resuming synthesis, the Optimizer option must be nil (the first call's optimizer is reused)")
+	}
+	if s.storeSet && o.StoreProgress != s.store {
+		return fmt.Errorf("if you've already run Synthesize before, you must re-run it with the same StoreProgress: you passed %d instead of %d (plenoptic's True is 1)", o.StoreProgress, s.store)
+	}
+	if s.opt == nil {
+		opt := o.Optimizer
+		if opt == nil {
+			a, err := NewAdam(AdamOptions{LR: 0.01, AMSGrad: true})
+			if err != nil {
+				return err
+			}
+			opt = a
+		}
+		if err := bind(opt, owner); err != nil {
+			return err
+		}
+		s.opt = opt
+	}
+	if o.Scheduler != nil {
+		s.sched = o.Scheduler
+	}
+	s.store, s.storeSet = o.StoreProgress, true
+	ob := s.opt.base()
+	if ob.state == nil {
+		n := 1
+		for _, d := range s.imgDims {
+			n *= d
+		}
+		for range s.opt.numState() {
+			ob.state = append(ob.state, makeTensor(make([]float64, n), dtypeOf(s.dtype), s.imgDims))
+		}
+	}
+	return nil
+}
+
+// run is the loop of Synthesize for method m (owner is the object the
+// optimizer binds to).
+func (s *OptimizedSynthesis) run(owner any, m method, opts SynthesizeOptions) error {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	err = s.prepare(owner, o)
+	s.converged = false
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	exec, release, err := s.buildStep(m)
+	if err != nil {
+		return err
+	}
+	defer func() { release() }()
+
+	report := progressSink(o.Progress, o.ProgressBar)
+	start := time.Now()
+	var last Progress
+	defer func() {
+		if report != nil && last.Iteration > 0 {
+			last.Done = true
+			last.Elapsed = time.Since(start)
+			report(last)
+		}
+	}()
+	ph := s.penaltyHyper()
+	for i := range o.MaxIter {
+		p, stop, err := s.iterate(m, exec, ph, i, o)
+		if err != nil {
+			return err
+		}
+		if report != nil {
+			p.Elapsed = time.Since(start)
+			last = p
+			report(p)
+		}
+		if stop {
+			fmt.Fprintln(s.log, "Loss has converged, stopping synthesis")
+			break
+		}
+		if m.afterIteration() {
+			release()
+			if exec, release, err = s.buildStep(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// iterate runs one iteration under the lock: store progress, step, records,
+// scheduler, stop rule. A non-finite step is rolled back and reported as
+// ErrNaNLoss.
+func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i int, o SynthesizeOptions) (Progress, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored := false
+	if s.store > 0 && len(s.losses)%s.store == 0 {
+		t, err := localCopy(s.x)
+		if err != nil {
+			return Progress{}, false, err
+		}
+		s.saved = append(s.saved, t)
+		stored = true
+	}
+	ob := s.opt.base()
+	if lr := s.opt.LR(); !(lr > 0) || math.IsInf(lr, 0) {
+		if stored {
+			s.saved = s.saved[:len(s.saved)-1]
+		}
+		return Progress{}, false, fmt.Errorf("the learning rate must be positive and finite, got %v (set by a scheduler or SetLR)", lr)
+	}
+	hyper := s.opt.hyper()
+	dt := dtypeOf(s.dtype)
+	args := []any{donate(s.be, s.x)}
+	for _, t := range m.stepInputs() {
+		args = append(args, t)
+	}
+	args = append(args, ph, makeTensor(hyper, dt, []int{len(hyper)}))
+	for _, st := range ob.state {
+		args = append(args, donate(s.be, st))
+	}
+	outs, err := exec.Exec(args...)
+	if err != nil {
+		if stored {
+			s.saved = s.saved[:len(s.saved)-1]
+		}
+		return Progress{}, false, err
+	}
+	s.x = outs[0]
+	ob.state = outs[2:]
+	stats, err := float64s(outs[1])
+	finalize(outs[1])
+	if err != nil {
+		return Progress{}, false, err
+	}
+	loss, gnorm, pnorm, finite := stats[0], stats[1], stats[2], stats[3]
+	if finite != 1 {
+		// The step was rolled back inside the graph: the image and the
+		// optimizer state are those before it. Nothing is recorded.
+		if stored {
+			s.saved = s.saved[:len(s.saved)-1]
+		}
+		return Progress{}, false, fmt.Errorf("%w (iteration %d: loss %v; the last finite image and optimizer state are kept: lower the learning rate and resume)", ErrNaNLoss, len(s.losses), loss)
+	}
+	ob.steps++
+	recorded := m.record(loss, stats[4:])
+	s.losses = append(s.losses, recorded)
+	s.gradNorm = append(s.gradNorm, gnorm)
+	if s.sched != nil {
+		s.opt.SetLR(s.sched.Step(recorded, s.opt.LR()))
+	}
+	s.pixNorm = append(s.pixNorm, pnorm)
+	x := s.x
+	p := Progress{
+		Stage: s.kind, Iteration: i + 1, MaxIter: o.MaxIter, TotalIterations: len(s.losses),
+		Loss: recorded, LearningRate: s.opt.LR(), GradientNorm: gnorm, PixelChangeNorm: pnorm,
+		Losses: s.losses,
+		current: func() (*tensors.Tensor, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.x != x { // a later step replaced it
+				return localCopy(s.x)
+			}
+			return localCopy(x)
+		},
+	}
+	stop := m.converged(o.StopCriterion, o.StopItersToCheck)
+	s.converged = stop
+	return p, stop, nil
+}
+
+// lossConverged is plenoptic's loss_convergence: more than k losses and
+// |losses[−k] − losses[−1]| < criterion.
+func lossConverged(losses []float64, criterion float64, k int) bool {
+	n := len(losses)
+	return n > k && math.Abs(losses[n-k]-losses[n-1]) < criterion
+}
+
+// Converged reports whether the last Synthesize call stopped because the
+// loss had converged (rather than after MaxIter iterations or on an error).
+func (s *OptimizedSynthesis) Converged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.converged
+}
+
+// Losses returns the loss recorded at every iteration (before its step).
+func (s *OptimizedSynthesis) Losses() []float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.losses)
+}
+
+// GradientNorm returns the L2 norm of the objective's gradient at every
+// iteration (before its step).
+func (s *OptimizedSynthesis) GradientNorm() []float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.gradNorm)
+}
+
+// PixelChangeNorm returns the L2 norm of every iteration's change of the
+// image.
+func (s *OptimizedSynthesis) PixelChangeNorm() []float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.pixNorm)
+}
+
+// StoreProgress returns the StoreProgress setting of the first Synthesize
+// call (0 before it, or when nothing is stored).
+func (s *OptimizedSynthesis) StoreProgress() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store
+}
+
+// Optimizer returns the optimizer (nil before the first Synthesize).
+func (s *OptimizedSynthesis) Optimizer() Optimizer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opt
+}
+
+// Scheduler returns the learning-rate scheduler, if any.
+func (s *OptimizedSynthesis) Scheduler() Scheduler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sched
+}
+
+// RangePenaltyLambda returns the weight of the range penalty.
+func (s *OptimizedSynthesis) RangePenaltyLambda() float64 { return s.lambda }
+
+// AllowedRange returns the allowed pixel range.
+func (s *OptimizedSynthesis) AllowedRange() [2]float64 { return [2]float64{s.lo, s.hi} }
+
+// InitialImage returns the image the synthesis started from.
+func (s *OptimizedSynthesis) InitialImage() *tensors.Tensor { return s.initial.tensor() }
+
+// current returns a host copy of the synthesized image.
+func (s *OptimizedSynthesis) current() *tensors.Tensor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := localCopy(s.x)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// savedImages returns the stored pre-step images (shared, not copied).
+func (s *OptimizedSynthesis) savedImages() []*tensors.Tensor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.saved)
+}
+
+// savedAt returns the image stored before iteration it (a multiple of
+// StoreProgress), or the current one when it is negative.
+func (s *OptimizedSynthesis) savedAt(it int) (hostTensor, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case it < 0:
+		return newHost(s.x)
+	case s.store <= 0 || len(s.saved) == 0:
+		return hostTensor{}, fmt.Errorf("no saved images: run Synthesize with StoreProgress > 0 to use an iteration (%d)", it)
+	case it%s.store != 0:
+		return hostTensor{}, fmt.Errorf("iteration %d was not stored: images are stored every %d iterations", it, s.store)
+	case it/s.store >= len(s.saved):
+		return hostTensor{}, fmt.Errorf("iteration %d was not stored: %d saved images (every %d iterations)", it, len(s.saved), s.store)
+	}
+	return newHost(s.saved[it/s.store])
+}
