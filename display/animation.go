@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +18,11 @@ import (
 	"sync"
 )
 
-// AnimateOptions configures Animate.
+// AnimateOptions configures Animate. The zero value gives plenoptic's
+// defaults.
 type AnimateOptions struct {
 	// StatusOptions chooses the panels, as for PlotSynthesisStatus; its
-	// VRange defaults to fixed limits (0, 1) here, and Iteration must be nil.
+	// VRange defaults to Limits{0, 1} here, and Iteration must be nil.
 	StatusOptions
 	// FrameRate in frames per second (default 10).
 	FrameRate float64
@@ -30,42 +31,48 @@ type AnimateOptions struct {
 // Animation is a sequence of rendered frames, playable as a self-contained
 // HTML5 player, an animated GIF, or an MP4 video (with ffmpeg).
 type Animation struct {
-	frames    [][]byte // PNG-encoded
-	width     int
-	height    int
-	FrameRate float64 // frames per second
+	frames [][]byte // PNG-encoded
+	width  int
+	height int
+	// FrameRate is the playback speed in frames per second.
+	FrameRate float64
 }
 
 // Animate renders one synthesis-status frame per stored iterate of a metamer
 // synthesis, like plenoptic's animate: frame i shows SavedMetamers()[i], the
 // loss dot at iteration i*StoreProgress() and the representation error
 // there. Titles and colour limits stay those of the first frame (the
-// representation error's range line is dropped).
+// representation error's range line is dropped). Frames are bounded like
+// figures (MaxFigureSide, MaxFigurePixels).
 func Animate(m MetamerView, o AnimateOptions) (*Animation, error) {
+	return call("Animate", func() (*Animation, error) { return animate(m, o) })
+}
+
+func animate(m MetamerView, o AnimateOptions) (*Animation, error) {
 	if m == nil {
-		return nil, fmt.Errorf("animate: metamer view is nil")
+		return nil, fmt.Errorf("metamer view is nil")
 	}
 	sp, saved := m.StoreProgress(), m.SavedMetamers()
 	if sp <= 0 || len(saved) == 0 {
-		return nil, fmt.Errorf("animate: synthesis was run without storing progress (StoreProgress() == 0): nothing to animate; run synthesis with store_progress")
+		return nil, fmt.Errorf("synthesis was run without storing progress (StoreProgress() == 0): nothing to animate; run the synthesis with StoreProgress set")
 	}
 	if o.Iteration != nil {
-		return nil, fmt.Errorf("animate: Iteration must be nil (every stored iterate becomes a frame)")
+		return nil, fmt.Errorf("the Iteration option must be nil (every stored iterate becomes a frame)")
 	}
 	if o.FrameRate == 0 {
 		o.FrameRate = 10
 	}
-	if !(o.FrameRate > 0) {
-		return nil, fmt.Errorf("animate: framerate must be positive, got %v", o.FrameRate)
+	if !(o.FrameRate > 0) || math.IsInf(o.FrameRate, 0) {
+		return nil, fmt.Errorf("framerate must be positive and finite, got %v", o.FrameRate)
 	}
-	if o.VRange == (VRange{}) {
-		o.VRange = VRangeLimits(0, 1)
+	if o.VRange == nil {
+		o.VRange = Limits{0, 1}
 	}
 	r, err := newStatusRenderer(m, o.StatusOptions)
 	if err != nil {
-		return nil, fmt.Errorf("animate: %w", err)
+		return nil, err
 	}
-	r.freeze, r.frozen = true, map[string][]imagePanel{}
+	r.freeze, r.frozen = true, map[Panel][]imagePanel{}
 	a := &Animation{FrameRate: o.FrameRate, width: r.w, height: r.h}
 	nLoss := len(m.Losses())
 	for i, s := range saved {
@@ -75,9 +82,9 @@ func Animate(m MetamerView, o AnimateOptions) (*Animation, error) {
 		}
 		fig, err := r.render(st)
 		if err != nil {
-			return nil, fmt.Errorf("animate: frame %d: %w", i, err)
+			return nil, fmt.Errorf("frame %d: %w", i, err)
 		}
-		b, err := fig.PNG()
+		b, err := encodePNG(fig.img)
 		if err != nil {
 			return nil, err
 		}
@@ -86,19 +93,33 @@ func Animate(m MetamerView, o AnimateOptions) (*Animation, error) {
 	return a, nil
 }
 
-// NewAnimation builds an animation from frames of equal size.
+// NewAnimation builds an animation from frames of equal size (for example
+// Figure.Image of figures drawn in a loop), played at frameRate frames per
+// second.
 func NewAnimation(frames []image.Image, frameRate float64) (*Animation, error) {
+	return call("NewAnimation", func() (*Animation, error) { return newAnimation(frames, frameRate) })
+}
+
+func newAnimation(frames []image.Image, frameRate float64) (*Animation, error) {
 	if len(frames) == 0 {
-		return nil, fmt.Errorf("animation: no frames")
+		return nil, fmt.Errorf("no frames")
 	}
-	if !(frameRate > 0) {
-		return nil, fmt.Errorf("animation: framerate must be positive, got %v", frameRate)
+	if !(frameRate > 0) || math.IsInf(frameRate, 0) {
+		return nil, fmt.Errorf("framerate must be positive and finite, got %v", frameRate)
+	}
+	for i, f := range frames {
+		if f == nil {
+			return nil, fmt.Errorf("frame %d is nil", i)
+		}
 	}
 	b := frames[0].Bounds()
+	if err := checkSize("a frame", float64(b.Dx()), float64(b.Dy()), "draw smaller frames"); err != nil {
+		return nil, err
+	}
 	a := &Animation{FrameRate: frameRate, width: b.Dx(), height: b.Dy()}
 	for i, f := range frames {
 		if f.Bounds().Dx() != a.width || f.Bounds().Dy() != a.height {
-			return nil, fmt.Errorf("animation: frame %d is %v, frame 0 is %v", i, f.Bounds().Size(), b.Size())
+			return nil, fmt.Errorf("frame %d is %v, frame 0 is %v", i, f.Bounds().Size(), b.Size())
 		}
 		p, err := encodePNG(f)
 		if err != nil {
@@ -114,13 +135,25 @@ func (a *Animation) Len() int { return len(a.frames) }
 
 // Frame decodes frame i.
 func (a *Animation) Frame(i int) (image.Image, error) {
+	return call("Frame", func() (image.Image, error) { return a.frame(i) })
+}
+
+func (a *Animation) frame(i int) (image.Image, error) {
 	if i < 0 || i >= len(a.frames) {
-		return nil, fmt.Errorf("animation: frame %d out of range [0, %d)", i, len(a.frames))
+		return nil, fmt.Errorf("frame %d out of range [0, %d)", i, len(a.frames))
 	}
 	return png.Decode(bytes.NewReader(a.frames[i]))
 }
 
-func (a *Animation) delayMS() int { return int(1000/a.FrameRate + 0.5) }
+// frameRate is FrameRate, or 10 when it is not a positive finite number.
+func (a *Animation) frameRate() float64 {
+	if !(a.FrameRate > 0) || math.IsInf(a.FrameRate, 0) {
+		return 10
+	}
+	return a.FrameRate
+}
+
+func (a *Animation) delayMS() int { return int(1000/a.frameRate() + 0.5) }
 
 // HTML returns a self-contained HTML5 player: every frame as a PNG data URI,
 // a play/pause button, a slider and a frame counter, driven by a little
@@ -180,10 +213,13 @@ func (a *Animation) HTML() string {
 	return sb.String()
 }
 
-// SaveHTML writes the HTML5 player to a file.
+// SaveHTML writes the HTML5 player to a file, as a complete page.
 func (a *Animation) SaveHTML(path string) error {
-	return os.WriteFile(path, []byte("<!DOCTYPE html>\n<meta charset=\"utf-8\">\n"+a.HTML()), 0o644)
+	return callErr("SaveHTML", func() error { return os.WriteFile(path, []byte(htmlPage(a.HTML())), 0o644) })
 }
+
+// htmlPage wraps an HTML fragment into a page.
+func htmlPage(body string) string { return "<!DOCTYPE html>\n<meta charset=\"utf-8\">\n" + body }
 
 // gifPalette has the 6×6×6 colour cube plus 40 extra grays, so grayscale
 // images keep 46 levels before dithering.
@@ -248,11 +284,13 @@ func quantize(img image.Image) *image.Paletted {
 
 // GIF encodes the animation as an animated GIF (fixed palette with
 // Floyd–Steinberg dithering; played once).
-func (a *Animation) GIF() ([]byte, error) {
+func (a *Animation) GIF() ([]byte, error) { return call("GIF", a.encodeGIF) }
+
+func (a *Animation) encodeGIF() ([]byte, error) {
 	g := &gif.GIF{LoopCount: -1}
-	delay := int(100/a.FrameRate + 0.5)
+	delay := int(100/a.frameRate() + 0.5)
 	for i := range a.frames {
-		img, err := a.Frame(i)
+		img, err := a.frame(i)
 		if err != nil {
 			return nil, err
 		}
@@ -268,15 +306,14 @@ func (a *Animation) GIF() ([]byte, error) {
 
 // SaveGIF writes the animated GIF to a file.
 func (a *Animation) SaveGIF(path string) error {
-	b, err := a.GIF()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
+	return callErr("SaveGIF", func() error {
+		b, err := a.encodeGIF()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, b, 0o644)
+	})
 }
-
-// ErrNoFFmpeg is returned by MP4 and VideoHTML when ffmpeg is not installed.
-var ErrNoFFmpeg = errors.New("ffmpeg not found on PATH: MP4 video needs ffmpeg; use the HTML5 player (HTML) or GIF instead")
 
 // ffmpegBinary is the program MP4 runs.
 var ffmpegBinary = "ffmpeg"
@@ -284,7 +321,9 @@ var ffmpegBinary = "ffmpeg"
 // MP4 encodes the animation as H.264 MP4 with ffmpeg (single-threaded, as
 // the plenoptic tutorial configures it). It returns ErrNoFFmpeg when ffmpeg
 // is not on PATH.
-func (a *Animation) MP4() ([]byte, error) {
+func (a *Animation) MP4() ([]byte, error) { return call("MP4", a.encodeMP4) }
+
+func (a *Animation) encodeMP4() ([]byte, error) {
 	bin, err := exec.LookPath(ffmpegBinary)
 	if err != nil {
 		return nil, ErrNoFFmpeg
@@ -301,7 +340,7 @@ func (a *Animation) MP4() ([]byte, error) {
 	}
 	out := filepath.Join(dir, "animation.mp4")
 	cmd := exec.Command(bin, "-hide_banner", "-loglevel", "error", "-y",
-		"-framerate", fmt.Sprint(a.FrameRate), "-i", filepath.Join(dir, "frame%05d.png"),
+		"-framerate", fmt.Sprint(a.frameRate()), "-i", filepath.Join(dir, "frame%05d.png"),
 		"-threads", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
 		"-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
@@ -312,8 +351,10 @@ func (a *Animation) MP4() ([]byte, error) {
 
 // VideoHTML returns a <video> tag with the MP4 embedded as a data URI, like
 // matplotlib's to_html5_video. It returns ErrNoFFmpeg without ffmpeg.
-func (a *Animation) VideoHTML() (string, error) {
-	b, err := a.MP4()
+func (a *Animation) VideoHTML() (string, error) { return call("VideoHTML", a.videoHTML) }
+
+func (a *Animation) videoHTML() (string, error) {
+	b, err := a.encodeMP4()
 	if err != nil {
 		return "", err
 	}

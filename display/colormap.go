@@ -38,7 +38,7 @@ var Gray = newSegmentedColormap("gray", []float64{0, 1}, [][3]float64{{0, 0, 0},
 
 // RdBuR is matplotlib's "RdBu_r" diverging colormap (ColorBrewer RdBu,
 // reversed): dark blue for vmin, near-white for the middle, dark red for vmax.
-// plenoptic uses it whenever the vrange mode contains "0".
+// It is the default for the vrange modes with a 0 (Auto0, Indep0).
 var RdBuR = newSegmentedColormap("RdBu_r", reversedPositions(linspace(len(rdBu))), reverse(rdBu))
 
 // rdBu holds the 11 ColorBrewer RdBu control points used by matplotlib.

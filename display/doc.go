@@ -1,20 +1,43 @@
 // Package display shows what a vision scientist looks at while using
 // goplenoptic: image grids (Imshow), loss curves (PlotLoss), the status of a
 // metamer synthesis (PlotSynthesisStatus, Animate), eigendistortions, and a
-// live view that redraws while synthesis runs.
+// live view that redraws while synthesis runs (Live).
 //
 // It follows plenoptic 1.1.0 (and pyrtools, which plenoptic uses to draw):
 // images are float32 tensors shaped [B,C,H,W]; each image pixel becomes
 // exactly zoom×zoom screen pixels (no interpolation); figures have the same
 // pixel geometry as pyrtools' PyrFigure at 96 dpi; titles read
 // "{title}\n range: [{vmin:.1e}, {vmax:.1e}] \n dims: [{h}, {w}] * {zoom}".
+// It works on tensors and on two small interfaces, MetamerView and
+// EigendistortionView, which synth.Metamer and synth.Eigendistortion
+// implement; it does not import the synthesis or model packages.
+//
+// plenoptic's names and theirs here:
+//
+//	po.imshow                          Imshow
+//	plot_loss                          PlotLoss
+//	display_metamer                    MetamerImage
+//	plot_representation_error          PlotRepresentationError
+//	plot_pixel_values                  PlotPixelValues
+//	plot_synthesis_status              PlotSynthesisStatus
+//	animate                            Animate
+//	display_eigendistortion            EigendistortionImage
+//	eigendistortion_imshow_all (2.x)   EigendistortionGrid
+//	vrange='indep1', 'auto0', ...      Indep1, Auto0, ... (VRangeMode); 'auto' is Auto1
+//	vrange=(vmin, vmax)                Limits{Min: vmin, Max: vmax}
+//	included_plots, width_ratios keys  PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues
+//	batch_idx=0, channel_idx=2         BatchIdx: new(0), ChannelIdx: new(2)
 //
 // Everything renders to an image.Image first (Figure.Image); PNG, SVG and
 // self-contained HTML are thin encoders on top. Under GoNB (a Go Jupyter
 // kernel) Figure.Show displays inline; elsewhere it writes a file into the
-// folder named by $GOPLENOPTIC_FIGURES (default ./figures) and prints its path.
-// Outputs never reference the network.
+// folder named by $GOPLENOPTIC_FIGURES (default ./figures) and prints its
+// path. Outputs never reference the network.
 //
-// Where plenoptic only warns (an unknown vrange mode) or fails obscurely, this
-// package returns a clear error instead; it never panics on bad input.
+// Errors start with "display: " and the function's name. Where plenoptic
+// only warns (an unknown vrange mode) or fails obscurely, this package
+// returns a clear error instead; it never panics on bad input. A figure
+// beyond MaxFigureSide pixels a side or MaxFigurePixels in all (a huge Zoom,
+// ColWrap or FigSize) is refused before it is allocated, with an error
+// wrapping ErrTooLarge.
 package display

@@ -59,44 +59,62 @@ func eigenRow(e EigendistortionView, eigenindex, n int) (int, error) {
 	return row, nil
 }
 
-// DisplayEigendistortion shows clamp(image + alpha·distortion, 0, 1) for the
-// eigendistortion with the given eigenindex (negative values count from the
-// end of the spectrum: -1 is the last), like plenoptic's
-// display_eigendistortion (whose default alpha is 5). The image is drawn with
-// Imshow and the given options.
-func DisplayEigendistortion(e EigendistortionView, eigenindex int, alpha float64, o ImshowOptions) (*Figure, error) {
-	img, dist, err := readEigen(e)
-	if err != nil {
-		return nil, fmt.Errorf("display_eigendistortion: %w", err)
-	}
-	row, err := eigenRow(e, eigenindex, img.C*img.H*img.W)
-	if err != nil {
-		return nil, fmt.Errorf("display_eigendistortion: %w", err)
-	}
-	n := img.C * img.H * img.W
-	out := make([]float32, n)
-	for k := 0; k < n; k++ {
-		v := img.Data[k] + alpha*dist.Data[row*n+k]
-		out[k] = float32(math.Min(1, math.Max(0, v)))
-	}
-	f, err := ImshowTensor(tensors.FromFlatDataAndDimensions(out, 1, img.C, img.H, img.W), o)
-	if err != nil {
-		return nil, fmt.Errorf("display_eigendistortion: %w", err)
-	}
-	return f, nil
+// EigendistortionImageOptions configures EigendistortionImage. The zero
+// value gives plenoptic's defaults.
+type EigendistortionImageOptions struct {
+	// Alpha scales the distortion added to the image (0: plenoptic's 5).
+	Alpha float64
+	// ImshowOptions configure the figure, as for Imshow.
+	ImshowOptions
 }
 
-// EigendistortionAll shows every eigendistortion in a grid (four per row
-// unless ColWrap says otherwise), titled with its eigenindex and eigenvalue.
-// Several channels give one panel per channel unless AsRGB is set.
-func EigendistortionAll(e EigendistortionView, o ImshowOptions) (*Figure, error) {
+// EigendistortionImage shows clamp(image + Alpha·distortion, 0, 1) for the
+// eigendistortion with the given eigenindex (negative values count from the
+// end of the spectrum: -1 is the last), like plenoptic's
+// display_eigendistortion. The image is drawn with Imshow.
+func EigendistortionImage(e EigendistortionView, eigenindex int, o EigendistortionImageOptions) (*Figure, error) {
+	return call("EigendistortionImage", func() (*Figure, error) {
+		alpha := o.Alpha
+		if alpha == 0 {
+			alpha = 5
+		}
+		if math.IsNaN(alpha) || math.IsInf(alpha, 0) {
+			return nil, fmt.Errorf("alpha must be finite, got %v", alpha)
+		}
+		img, dist, err := readEigen(e)
+		if err != nil {
+			return nil, err
+		}
+		row, err := eigenRow(e, eigenindex, img.C*img.H*img.W)
+		if err != nil {
+			return nil, err
+		}
+		n := img.C * img.H * img.W
+		out := make([]float32, n)
+		for k := 0; k < n; k++ {
+			v := img.Data[k] + alpha*dist.Data[row*n+k]
+			out[k] = float32(math.Min(1, math.Max(0, v)))
+		}
+		return imshow([]*tensors.Tensor{tensors.FromFlatDataAndDimensions(out, 1, img.C, img.H, img.W)}, o.ImshowOptions)
+	})
+}
+
+// EigendistortionGrid shows every eigendistortion in a grid (four per row
+// unless ColWrap says otherwise), titled with its eigenindex and eigenvalue,
+// as plenoptic 2.x's eigendistortion_imshow_all does. Several channels give
+// one panel per channel unless AsRGB is set.
+func EigendistortionGrid(e EigendistortionView, o ImshowOptions) (*Figure, error) {
+	return call("EigendistortionGrid", func() (*Figure, error) { return eigendistortionGrid(e, o) })
+}
+
+func eigendistortionGrid(e EigendistortionView, o ImshowOptions) (*Figure, error) {
 	_, dist, err := readEigen(e)
 	if err != nil {
-		return nil, fmt.Errorf("eigendistortion_all: %w", err)
+		return nil, err
 	}
 	idx, vals := e.Eigenindex(), e.Eigenvalues()
 	if len(vals) != dist.B {
-		return nil, fmt.Errorf("eigendistortion_all: %d eigenvalues for %d eigendistortions", len(vals), dist.B)
+		return nil, fmt.Errorf("%d eigenvalues for %d eigendistortions", len(vals), dist.B)
 	}
 	var planes []plane
 	var titles []string
@@ -104,7 +122,7 @@ func EigendistortionAll(e EigendistortionView, o ImshowOptions) (*Figure, error)
 		t := fmt.Sprintf("eigenindex %d: λ=%.4g", idx[b], vals[b])
 		if o.AsRGB {
 			if dist.C != 3 && dist.C != 4 {
-				return nil, fmt.Errorf("eigendistortion_all: as_rgb needs 3 or 4 channels, got %d", dist.C)
+				return nil, fmt.Errorf("as_rgb (AsRGB) needs 3 or 4 channels, got %d", dist.C)
 			}
 			planes, titles = append(planes, dist.rgb(b)), append(titles, t)
 			continue
@@ -124,9 +142,5 @@ func EigendistortionAll(e EigendistortionView, o ImshowOptions) (*Figure, error)
 	if o.ColWrap == 0 && len(planes) > 4 {
 		o.ColWrap = 4
 	}
-	f, err := imshowPlanes(planes, o)
-	if err != nil {
-		return nil, fmt.Errorf("eigendistortion_all: %w", err)
-	}
-	return f, nil
+	return imshowPlanes(planes, o)
 }

@@ -26,7 +26,7 @@ func newFakeEigen(c int) *fakeEigen {
 	}
 }
 
-func TestDisplayEigendistortion(t *testing.T) {
+func TestEigendistortionImage(t *testing.T) {
 	e := newFakeEigen(1)
 	for _, c := range []struct {
 		index int
@@ -38,7 +38,7 @@ func TestDisplayEigendistortion(t *testing.T) {
 		{63, 1, [2]float64{0.5 + 1.0/8, 0.5 - 1.0/8}},
 		{-64, 2, [2]float64{0.75, 0.75}},
 	} {
-		f, err := DisplayEigendistortion(e, c.index, c.alpha, ImshowOptions{VRange: VRangeLimits(0, 1), NoTitles: true})
+		f, err := EigendistortionImage(e, c.index, EigendistortionImageOptions{Alpha: c.alpha, ImshowOptions: ImshowOptions{VRange: Limits{0, 1}, NoTitles: true}})
 		if err != nil {
 			t.Fatalf("index %d: %v", c.index, err)
 		}
@@ -51,36 +51,36 @@ func TestDisplayEigendistortion(t *testing.T) {
 		}
 	}
 	for _, bad := range []int{1, 5, 64, -65} {
-		if _, err := DisplayEigendistortion(e, bad, 5, ImshowOptions{}); err == nil || !strings.Contains(err.Error(), "not the index of a synthesized") {
+		if _, err := EigendistortionImage(e, bad, EigendistortionImageOptions{Alpha: 5}); err == nil || !strings.Contains(err.Error(), "not the index of a synthesized") {
 			t.Errorf("eigenindex %d: %v", bad, err)
 		}
 	}
 	rgb := newFakeEigen(3)
-	if f, err := DisplayEigendistortion(rgb, -1, 5, ImshowOptions{}); err != nil || len(f.Axes) != 3 {
+	if f, err := EigendistortionImage(rgb, -1, EigendistortionImageOptions{Alpha: 5}); err != nil || len(f.Axes) != 3 {
 		t.Errorf("3 channels: %v", err)
 	}
-	if f, err := DisplayEigendistortion(rgb, 0, 5, ImshowOptions{AsRGB: true}); err != nil || len(f.Axes) != 1 {
+	if f, err := EigendistortionImage(rgb, 0, EigendistortionImageOptions{Alpha: 5, ImshowOptions: ImshowOptions{AsRGB: true}}); err != nil || len(f.Axes) != 1 {
 		t.Errorf("3 channels as RGB: %v", err)
 	}
 	broken := newFakeEigen(1)
 	broken.idx = []int{0}
-	if _, err := DisplayEigendistortion(broken, 0, 5, ImshowOptions{}); err == nil {
+	if _, err := EigendistortionImage(broken, 0, EigendistortionImageOptions{Alpha: 5}); err == nil {
 		t.Error("inconsistent eigenindex accepted")
 	}
-	if _, err := DisplayEigendistortion(nil, 0, 5, ImshowOptions{}); err == nil {
+	if _, err := EigendistortionImage(nil, 0, EigendistortionImageOptions{Alpha: 5}); err == nil {
 		t.Error("nil view accepted")
 	}
 }
 
-func TestEigendistortionAll(t *testing.T) {
-	f, err := EigendistortionAll(newFakeEigen(1), ImshowOptions{})
+func TestEigendistortionGrid(t *testing.T) {
+	f, err := EigendistortionGrid(newFakeEigen(1), ImshowOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Axes) != 2 || !strings.HasPrefix(f.Axes[0].Title, "eigenindex 0: λ=1\n") || !strings.HasPrefix(f.Axes[1].Title, "eigenindex 63: λ=1.2e-07\n") {
 		t.Errorf("axes: %+v", f.Axes)
 	}
-	f, err = EigendistortionAll(newFakeEigen(3), ImshowOptions{VRange: VRangeMode("indep0")})
+	f, err = EigendistortionGrid(newFakeEigen(3), ImshowOptions{VRange: Indep0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestEigendistortionAll(t *testing.T) {
 	if f.Axes[4].Rect.Min.Y <= f.Axes[0].Rect.Min.Y {
 		t.Error("6 panels should wrap after 4")
 	}
-	if f, err = EigendistortionAll(newFakeEigen(3), ImshowOptions{AsRGB: true}); err != nil || len(f.Axes) != 2 {
+	if f, err = EigendistortionGrid(newFakeEigen(3), ImshowOptions{AsRGB: true}); err != nil || len(f.Axes) != 2 {
 		t.Errorf("as RGB: %v", err)
 	}
 }

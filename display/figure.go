@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/draw"
@@ -20,10 +21,11 @@ type Figure struct {
 	Axes []Axes
 }
 
-// Axes describes one panel of a Figure.
+// Axes describes one panel of a Figure, so that a program (or a test) can
+// check what was drawn where.
 type Axes struct {
-	// Kind is "image" for image panels, or "loss", "histogram", "stem" for plots.
-	Kind string
+	// Kind says what the panel shows.
+	Kind AxesKind
 	// Rect is the panel's area in figure pixels; for images exactly the
 	// zoomed image (zoom×H by zoom×W pixels).
 	Rect image.Rectangle
@@ -37,6 +39,21 @@ type Axes struct {
 	Cmap string
 }
 
+// AxesKind is what a panel of a Figure shows.
+type AxesKind string
+
+// The kinds of panels.
+const (
+	// ImageAxes is an image panel (Imshow, the metamer, a representation error).
+	ImageAxes AxesKind = "image"
+	// LossAxes is a loss curve (PlotLoss).
+	LossAxes AxesKind = "loss"
+	// HistogramAxes is the histogram of pixel values (PlotPixelValues).
+	HistogramAxes AxesKind = "histogram"
+	// StemAxes is a stem plot of a 3-D representation error.
+	StemAxes AxesKind = "stem"
+)
+
 // newCanvas returns a white w×h canvas.
 func newCanvas(w, h int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
@@ -48,24 +65,30 @@ func newCanvas(w, h int) *image.RGBA {
 func (f *Figure) Image() image.Image { return f.img }
 
 // PNG encodes the figure as PNG.
-func (f *Figure) PNG() ([]byte, error) { return encodePNG(f.img) }
+func (f *Figure) PNG() ([]byte, error) {
+	return call("PNG", func() ([]byte, error) { return encodePNG(f.img) })
+}
 
 // SavePNG writes the figure to a PNG file.
 func (f *Figure) SavePNG(path string) error {
-	b, err := f.PNG()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
+	return callErr("SavePNG", func() error {
+		b, err := encodePNG(f.img)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, b, 0o644)
+	})
 }
 
 // SVG encodes the figure as SVG: line plots are drawn as vectors, image
 // figures embed their exact pixels as a PNG data URI.
-func (f *Figure) SVG() ([]byte, error) {
+func (f *Figure) SVG() ([]byte, error) { return call("SVG", f.encodeSVG) }
+
+func (f *Figure) encodeSVG() ([]byte, error) {
 	if f.svg != nil {
 		return f.svg()
 	}
-	p, err := f.PNG()
+	p, err := encodePNG(f.img)
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +100,13 @@ func (f *Figure) SVG() ([]byte, error) {
 
 // SaveSVG writes the figure to an SVG file.
 func (f *Figure) SaveSVG(path string) error {
-	b, err := f.SVG()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
+	return callErr("SaveSVG", func() error {
+		b, err := f.encodeSVG()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, b, 0o644)
+	})
 }
 
 // HTML returns a self-contained <img> tag (the PNG as a data URI) that keeps
@@ -89,9 +114,12 @@ func (f *Figure) SaveSVG(path string) error {
 func (f *Figure) HTML() string { return f.html(png.DefaultCompression) }
 
 func (f *Figure) html(level png.CompressionLevel) string {
+	if f.img == nil {
+		return "<pre>display: HTML: empty figure</pre>"
+	}
 	p, err := encodePNGLevel(f.img, level)
 	if err != nil {
-		return fmt.Sprintf("<pre>figure: %s</pre>", err)
+		return fmt.Sprintf("<pre>display: HTML: %s</pre>", html.EscapeString(err.Error()))
 	}
 	return imgTag(p, f.img.Bounds().Dx(), f.img.Bounds().Dy())
 }

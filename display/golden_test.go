@@ -12,15 +12,16 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// goldenDir holds reference PNGs; regenerate them with GOLDEN_UPDATE=1.
+// goldenDir holds reference PNGs; regenerate them with
+// `go test ./display/ -run TestGolden -update`.
 const goldenDir = "../testdata/display"
 
 // checkGolden compares img with testdata/display/<name>.png pixel by pixel
-// (decoded pixels, not PNG bytes).
+// (decoded pixels, not PNG bytes); with -update it rewrites the file.
 func checkGolden(t *testing.T, name string, img image.Image) {
 	t.Helper()
 	path := filepath.Join(goldenDir, name+".png")
-	if os.Getenv("GOLDEN_UPDATE") != "" {
+	if *update {
 		b, err := encodePNG(img)
 		if err != nil {
 			t.Fatal(err)
@@ -32,7 +33,7 @@ func checkGolden(t *testing.T, name string, img image.Image) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("golden %s: %v (run with GOLDEN_UPDATE=1 to create it)", path, err)
+		t.Fatalf("golden %s: %v (run go test -run TestGolden -update to create it)", path, err)
 	}
 	defer f.Close()
 	want, err := png.Decode(f)
@@ -86,7 +87,7 @@ func TestGolden(t *testing.T) {
 			ImshowOptions{Zoom: 16, Titles: []string{"ramp", "ramp 2"}}},
 		{"rdbu_auto0", []*tensors.Tensor{wave(1, 2, 8, 8, func(_, c, y, x int) float64 {
 			return math.Sin(float64(x)/2) * math.Cos(float64(y)/3) * float64(c+1)
-		})}, ImshowOptions{Zoom: 4, VRange: VRangeMode("auto0"), NoTitles: true}},
+		})}, ImshowOptions{Zoom: 4, VRange: Auto0, NoTitles: true}},
 		{"rgb_mixed", []*tensors.Tensor{
 			wave(2, 3, 4, 4, func(b, c, y, x int) float64 { return float64((c+b+y*x)%4) / 3 }),
 			wave(1, 4, 8, 8, func(_, c, y, x int) float64 { return float64(c*x+y) / 10 }),

@@ -1,84 +1,45 @@
 package display
 
 import (
-	"bufio"
 	"bytes"
+	"flag"
 	"fmt"
 	"image"
 	"image/gif"
 	"image/png"
 	"math"
 	"os"
-	"strconv"
+	"path/filepath"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/goplenoptic/goplenoptic/plenoptic/data"
 )
 
-// readPGM is a tiny binary (P5, 8-bit) PGM reader; values are scaled to [0, 1].
-func readPGM(path string) (w, h int, pix []float32, err error) {
-	data, err := os.ReadFile(path)
+// Flags of this package's tests.
+var (
+	update   = flag.Bool("update", false, "rewrite the golden files in testdata/display (TestGolden, TestSideBySidePlenoptic)")
+	pictures = flag.String("pictures", "", "also write the figures the tests draw into this folder, to look at")
+)
+
+// einstein returns plenoptic's einstein image as [1,1,256,256], loaded with
+// plenoptic/data from $GOPLENOPTIC_DATA (the Makefile sets it; `make setup`
+// extracts the image). The test fails when the image is missing.
+func einstein(t testing.TB) *tensors.Tensor {
+	t.Helper()
+	img, err := data.Einstein()
 	if err != nil {
-		return 0, 0, nil, err
+		t.Fatalf("einstein image not available (the Makefile sets GOPLENOPTIC_DATA): %v", err)
 	}
-	r := bufio.NewReader(bytes.NewReader(data))
-	var fields []int
-	magic := ""
-	for len(fields) < 3 {
-		var tok string
-		if _, err := fmt.Fscan(r, &tok); err != nil {
-			return 0, 0, nil, err
-		}
-		if tok[0] == '#' {
-			if _, err := r.ReadString('\n'); err != nil {
-				return 0, 0, nil, err
-			}
-			continue
-		}
-		if magic == "" {
-			magic = tok
-			continue
-		}
-		n, err := strconv.Atoi(tok)
-		if err != nil {
-			return 0, 0, nil, err
-		}
-		fields = append(fields, n)
+	if d := img.Shape().Dimensions; len(d) != 4 || d[0] != 1 || d[1] != 1 || d[2] != 256 || d[3] != 256 {
+		t.Fatalf("einstein image has shape %v, want [1 1 256 256]", d)
 	}
-	if magic != "P5" || fields[2] > 255 {
-		return 0, 0, nil, fmt.Errorf("unsupported PGM %s maxval %d", magic, fields[2])
-	}
-	if _, err := r.ReadByte(); err != nil { // single whitespace after maxval
-		return 0, 0, nil, err
-	}
-	w, h = fields[0], fields[1]
-	pix = make([]float32, w*h)
-	for i := range pix {
-		b, err := r.ReadByte()
-		if err != nil {
-			return 0, 0, nil, err
-		}
-		pix[i] = float32(b) / float32(fields[2])
-	}
-	return w, h, pix, nil
+	return img
 }
 
-// einstein returns the einstein image as [1,1,256,256], or a synthetic
-// 256×256 image with similar statistics when the file is missing.
-func einstein(t testing.TB) *tensors.Tensor {
-	w, h, pix, err := readPGM("/work/shared/data/einstein.pgm")
-	if err != nil {
-		t.Logf("einstein.pgm not available (%v): using a synthetic image", err)
-		w, h = 256, 256
-		pix = make([]float32, w*h)
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				v := 0.5 + 0.25*math.Sin(float64(x)/9) + 0.2*math.Cos(float64(y*x)/900)
-				pix[y*w+x] = float32(math.Min(1, math.Max(1.0/255, v)))
-			}
-		}
-	}
-	return tensors.FromFlatDataAndDimensions(pix, 1, 1, h, w)
+// imshowOne shows one tensor.
+func imshowOne(img *tensors.Tensor, o ImshowOptions) (*Figure, error) {
+	return Imshow([]*tensors.Tensor{img}, o)
 }
 
 // ramp returns a [b,c,h,w] tensor with values start, start+step, ...
@@ -94,12 +55,13 @@ func fromValues(vals []float32, dims ...int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(append([]float32(nil), vals...), dims...)
 }
 
-// writeTmp saves an image for looking at during development.
+// writeTmp saves an image into the -pictures folder, for looking at during
+// development.
 func writeTmp(t testing.TB, name string, img image.Image) {
-	if os.Getenv("DISPLAY_TEST_PICTURES") == "" {
+	if *pictures == "" {
 		return
 	}
-	f, err := os.Create("/tmp/" + name)
+	f, err := os.Create(filepath.Join(*pictures, name))
 	if err != nil {
 		t.Fatal(err)
 	}

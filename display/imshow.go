@@ -9,14 +9,18 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// ImshowOptions configures Imshow. The zero value gives plenoptic's defaults:
-// vrange "indep1", zoom 1, empty titles (the range/dims subtitle still shows),
-// all panels in one row.
+// ImshowOptions configures Imshow, EigendistortionImage and
+// EigendistortionGrid. The zero value gives plenoptic's defaults: vrange
+// indep1, zoom 1, empty titles (the range/dims subtitle still shows), all
+// panels in one row.
 type ImshowOptions struct {
-	// VRange picks the colour limits; zero value is "indep1".
+	// VRange picks the colour limits: a mode such as Auto1 or Indep0, or
+	// fixed Limits; nil is plenoptic's default, Indep1.
 	VRange VRange
 	// Zoom is the number of screen pixels per image pixel: an integer, or 1/d
-	// with d dividing the image size. 0 means 1.
+	// with d dividing the image size. 0 means 1. A zoom that would make the
+	// figure larger than MaxFigureSide or MaxFigurePixels is refused
+	// (ErrTooLarge).
 	Zoom float64
 	// Title is shown above every panel (before the range/dims lines) unless
 	// Titles is set.
@@ -26,13 +30,16 @@ type ImshowOptions struct {
 	// NoTitles removes titles and the space reserved for them (title=None).
 	NoTitles bool
 	// ColWrap is the number of panels per row; 0 puts all in one row.
+	// Columns beyond the panel count are left empty, as in pyrtools.
 	ColWrap int
-	// Cmap overrides the colormap; nil uses RdBuR when the vrange mode
-	// contains "0" and Gray otherwise.
+	// Cmap overrides the colormap; nil uses RdBuR for the modes with a 0
+	// (Auto0, Indep0) and Gray otherwise.
 	Cmap *Colormap
-	// BatchIdx keeps one batch element (when B > 1); negative counts from the end.
+	// BatchIdx keeps one batch element (when B > 1); negative counts from
+	// the end; nil keeps all. Set it with new: BatchIdx: new(0).
 	BatchIdx *int
-	// ChannelIdx keeps one channel; negative counts from the end.
+	// ChannelIdx keeps one channel; negative counts from the end; nil keeps
+	// all.
 	ChannelIdx *int
 	// AsRGB shows the channel axis (3 or 4 entries) as colour.
 	AsRGB bool
@@ -42,31 +49,24 @@ type ImshowOptions struct {
 	PanelLimits [][2]float64
 }
 
-// Index returns a pointer to i, for ImshowOptions.BatchIdx and ChannelIdx.
-func Index(i int) *int { return &i }
-
-// ImshowTensor shows the panels of one [B,C,H,W] tensor; see Imshow.
-func ImshowTensor(img *tensors.Tensor, o ImshowOptions) (*Figure, error) {
-	return Imshow([]*tensors.Tensor{img}, o)
-}
-
 // Imshow shows images in a grid, like plenoptic's po.imshow. Each tensor is
 // float32 [B,C,H,W]; panels are emitted batch-major, channel-minor, tensors in
 // order. A tensor with B > 1 and C > 1 needs BatchIdx, ChannelIdx or AsRGB.
 // Every image pixel is drawn as zoom×zoom screen pixels (no interpolation);
 // images of different sizes are zoomed up to the largest, whose size they
 // must divide. The figure geometry is pyrtools': 96 dpi, 10-pixel gaps, and a
-// title band of a quarter of the axis height above each row.
+// title band of a quarter of the axis height above each row. A single
+// tensor is shown with Imshow([]*tensors.Tensor{img}, o).
 func Imshow(imgs []*tensors.Tensor, o ImshowOptions) (*Figure, error) {
+	return call("Imshow", func() (*Figure, error) { return imshow(imgs, o) })
+}
+
+func imshow(imgs []*tensors.Tensor, o ImshowOptions) (*Figure, error) {
 	planes, err := selectPlanes(imgs, o.BatchIdx, o.ChannelIdx, o.AsRGB)
 	if err != nil {
-		return nil, fmt.Errorf("imshow: %w", err)
+		return nil, err
 	}
-	f, err := imshowPlanes(planes, o)
-	if err != nil {
-		return nil, fmt.Errorf("imshow: %w", err)
-	}
-	return f, nil
+	return imshowPlanes(planes, o)
 }
 
 // imagePanel is an image ready to draw: pixels, limits, zoom and title.
@@ -114,7 +114,8 @@ func preparePanels(planes []plane, o ImshowOptions, zoom float64, zoomIsFloat bo
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	lims, err := o.VRange.limits(planes)
+	vr := vrangeOrDefault(o.VRange)
+	lims, err := vr.planeLimits(planes)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -135,7 +136,7 @@ func preparePanels(planes []plane, o ImshowOptions, zoom float64, zoomIsFloat bo
 	}
 	cmap := o.Cmap
 	if cmap == nil {
-		cmap = o.VRange.defaultCmap()
+		cmap = vr.defaultCmap()
 	}
 	out := make([]imagePanel, len(planes))
 	for i, p := range planes {
@@ -155,7 +156,7 @@ func imshowPlanes(planes []plane, o ImshowOptions) (*Figure, error) {
 		zoom = 1
 	}
 	if o.ColWrap < 0 {
-		return nil, fmt.Errorf("col_wrap must be positive (or 0 for one row), got %d", o.ColWrap)
+		return nil, fmt.Errorf("col_wrap (ColWrap) must be positive (or 0 for one row), got %d", o.ColWrap)
 	}
 	panels, maxH, maxW, err := preparePanels(planes, o, zoom, false)
 	if err != nil {
@@ -170,9 +171,19 @@ func imshowPlanes(planes []plane, o ImshowOptions) (*Figure, error) {
 	if o.NoTitles {
 		vertPct = 1
 	}
-	axW, axH := int(zoom*float64(maxW)+0.5), int(zoom*float64(maxH)+0.5)
+	// Check the size in floating point before any int conversion or
+	// allocation: a huge zoom or ColWrap must not overflow or exhaust memory.
+	fw, fh := zoom*float64(maxW), zoom*float64(maxH)
+	if err := checkSize("a figure", float64(nCols)*(fw+gap)-gap, float64(nRows)*(fh/vertPct+gap)-gap,
+		fmt.Sprintf("%d×%d images at zoom %v in %d row(s) of %d: lower Zoom or ColWrap", maxH, maxW, zoom, nRows, nCols)); err != nil {
+		return nil, err
+	}
+	axW, axH := int(fw+0.5), int(fh+0.5)
 	g := makeGrid(nRows, nCols, axW, axH, vertPct)
 	if err := fitTopTitles(&g, panels, nCols, float64(axH)); err != nil {
+		return nil, err
+	}
+	if err := checkSize("a figure", float64(g.Width), float64(g.Height), "shorten the titles"); err != nil {
 		return nil, err
 	}
 	fig := &Figure{img: newCanvas(g.Width, g.Height)}
@@ -219,7 +230,7 @@ func fitTopTitles(g *grid, panels []imagePanel, nCols int, axisH float64) error 
 func (ip imagePanel) draw(dst *image.RGBA, at image.Point, axisH, dpi float64) (Axes, error) {
 	drawPlane(dst, at, ip.p, ip.zoom, ip.vmin, ip.vmax, ip.cmap)
 	w, h := int(float64(ip.p.W)*ip.zoom+0.5), int(float64(ip.p.H)*ip.zoom+0.5)
-	ax := Axes{Kind: "image", Rect: image.Rect(at.X, at.Y, at.X+w, at.Y+h), Title: ip.title,
+	ax := Axes{Kind: ImageAxes, Rect: image.Rect(at.X, at.Y, at.X+w, at.Y+h), Title: ip.title,
 		VMin: ip.vmin, VMax: ip.vmax, Zoom: ip.zoom}
 	if ip.p.C == 1 {
 		ax.Cmap = ip.cmap.Name()

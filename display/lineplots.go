@@ -64,16 +64,35 @@ func safely(what string, f func()) (err error) {
 	return nil
 }
 
-// PlotLoss draws a loss curve on a log axis with a red dot at iteration
-// (negative values count from the end: -1 is the last one), like plenoptic's
-// plot_loss. Non-positive or NaN losses cannot be shown on a log axis and are
-// left out of the curve.
-func PlotLoss(losses []float64, iteration int) (*Figure, error) {
-	p, err := lossPlot(losses, iteration)
-	if err != nil {
-		return nil, err
-	}
-	return plotFigure(p, "loss", 6.4, 4.8, true)
+// LossOptions configures PlotLoss. The zero value gives plenoptic's
+// defaults.
+type LossOptions struct {
+	// Iteration places the red dot (negative counts from the end: -1 is the
+	// last one); nil puts it at the last iteration, as plenoptic's
+	// iteration=None does.
+	Iteration *int
+	// Title is drawn above the axes, as matplotlib's set_title does
+	// (12 pt, centred on the axes); "" draws none. A long or multi-line
+	// title makes the figure larger instead of being cut off.
+	Title string
+}
+
+// PlotLoss draws a loss curve on a log axis with a red dot at one iteration,
+// like plenoptic's plot_loss, on a 6.4×4.8-inch figure at 72 dpi.
+// Non-positive or NaN losses cannot be shown on a log axis and are left out
+// of the curve.
+func PlotLoss(losses []float64, o LossOptions) (*Figure, error) {
+	return call("PlotLoss", func() (*Figure, error) {
+		it := -1
+		if o.Iteration != nil {
+			it = *o.Iteration
+		}
+		p, err := lossPlot(losses, it)
+		if err != nil {
+			return nil, err
+		}
+		return plotFigure(p, LossAxes, 6.4, 4.8, true, o.Title)
+	})
 }
 
 // noDot asks lossPlot for no red dot.
@@ -82,12 +101,12 @@ const noDot = math.MinInt
 // lossPlot builds the plot behind PlotLoss.
 func lossPlot(losses []float64, iteration int) (*plot.Plot, error) {
 	if len(losses) == 0 {
-		return nil, fmt.Errorf("plot_loss: no losses to plot")
+		return nil, fmt.Errorf("no losses to plot")
 	}
 	idx := noDot
 	if iteration != noDot {
 		var err error
-		if idx, err = normIndex(iteration, len(losses), "plot_loss: iteration"); err != nil {
+		if idx, err = normIndex(iteration, len(losses), "iteration"); err != nil {
 			return nil, err
 		}
 	}
@@ -98,14 +117,14 @@ func lossPlot(losses []float64, iteration int) (*plot.Plot, error) {
 		}
 	}
 	if len(pts) == 0 {
-		return nil, fmt.Errorf("plot_loss: no positive, finite loss to show on a log axis")
+		return nil, fmt.Errorf("no positive, finite loss to show on a log axis")
 	}
 	p := newPlot("")
 	p.X.Label.Text = "Synthesis iteration"
 	p.Y.Label.Text = "Loss"
 	line, err := plotter.NewLine(pts)
 	if err != nil {
-		return nil, fmt.Errorf("plot_loss: %w", err)
+		return nil, err
 	}
 	line.LineStyle.Color = colC0
 	line.LineStyle.Width = vg.Points(1.5)
@@ -307,39 +326,81 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// Axes titles of line plots, as matplotlib's set_title at plotDPI: 12 pt
+// text whose last line ends 6 pt above the axes.
+const (
+	axesTitlePx  = 12.0 * plotDPI / 72
+	axesTitlePad = 6.0 * plotDPI / 72
+)
+
 // plotFigure renders a plot to a figure of wIn×hIn inches at plotDPI; like
 // matplotlib it truncates the pixel size (6.4×4.8 in at 72 dpi is 460×345).
 // With subplot the axes take matplotlib's default subplot box (left 0.125,
 // right 0.9, bottom 0.11, top 0.88 of the figure), as plt.gca() on a new
-// figure does; otherwise the plot fills the figure.
-func plotFigure(p *plot.Plot, kind string, wIn, hIn float64, subplot bool) (*Figure, error) {
+// figure does, and title (if any) is drawn centred above them; the figure
+// grows where the title would not fit, as Jupyter's inline figures (saved
+// with a tight bounding box) do. Otherwise the plot fills the figure.
+func plotFigure(p *plot.Plot, kind AxesKind, wIn, hIn float64, subplot bool, title string) (*Figure, error) {
 	w, h := int(wIn*plotDPI), int(hIn*plotDPI)
 	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("plot: figure of %v×%v in is empty", wIn, hIn)
+		return nil, fmt.Errorf("figure of %v×%v in is empty", wIn, hIn)
 	}
-	img := newCanvas(w, h)
-	area, axes := rectF{0, 0, float64(w), float64(h)}, img.Bounds()
+	area, axes := rectF{0, 0, float64(w), float64(h)}, image.Rect(0, 0, w, h)
+	var cell rectF
+	var grow image.Rectangle // extra pixels on each side, for the title
 	if subplot {
-		cell := subplotRow(wIn*plotDPI, hIn*plotDPI, h, []float64{1})[0]
-		axes = cell.rect()
+		cell = subplotRow(wIn*plotDPI, hIn*plotDPI, h, []float64{1})[0]
 		var err error
 		if area, err = plotCanvasFor(p, cell, plotDPI); err != nil {
 			return nil, err
 		}
+		if title != "" {
+			if grow, err = titleGrowth(title, cell, w); err != nil {
+				return nil, err
+			}
+		}
 	} else {
 		setTickBins(p, area.W-62, area.H-64, plotDPI)
 	}
+	dx, dy := float64(grow.Min.X), float64(grow.Min.Y)
+	W, H := w+grow.Min.X+grow.Max.X, h+grow.Min.Y
+	if err := checkSize("a figure", float64(W), float64(H), "shorten the title"); err != nil {
+		return nil, err
+	}
+	area.X, area.Y, cell.X, cell.Y = area.X+dx, area.Y+dy, cell.X+dx, cell.Y+dy
+	if subplot {
+		axes = cell.rect()
+	}
+	img := newCanvas(W, H)
 	if err := drawPlot(img, p, area, plotDPI); err != nil {
 		return nil, err
 	}
-	fig := &Figure{img: img, Axes: []Axes{{Kind: kind, Rect: axes, Title: p.Title.Text}}}
+	cx := cell.X + cell.W/2
+	if subplot {
+		if err := drawTitle(img, cx, cell.Y, title, axesTitlePx, axesTitlePad); err != nil {
+			return nil, err
+		}
+	}
+	fig := &Figure{img: img, Axes: []Axes{{Kind: kind, Rect: axes, Title: title}}}
 	fig.svg = func() ([]byte, error) {
-		c := vgsvg.New(vg.Length(wIn)*vg.Inch, vg.Length(hIn)*vg.Inch)
 		px := vg.Length(72.0 / plotDPI) // points per pixel
-		dc := draw.Crop(draw.New(c), vg.Length(area.X)*px, -vg.Length(float64(w)-area.X-area.W)*px,
-			vg.Length(float64(h)-area.Y-area.H)*px, -vg.Length(area.Y)*px)
+		c := vgsvg.New(vg.Length(W)*px, vg.Length(H)*px)
+		dc := draw.Crop(draw.New(c), vg.Length(area.X)*px, -vg.Length(float64(W)-area.X-area.W)*px,
+			vg.Length(float64(H)-area.Y-area.H)*px, -vg.Length(area.Y)*px)
 		if err := safely("svg", func() { p.Draw(dc) }); err != nil {
 			return nil, err
+		}
+		if subplot && title != "" {
+			baselines, err := titleBaselines(title, cell.Y, axesTitlePx, axesTitlePad)
+			if err != nil {
+				return nil, err
+			}
+			f := font.DefaultCache.Lookup(font.From(sans, vg.Length(axesTitlePx)*px), vg.Length(axesTitlePx)*px)
+			c.SetColor(color.Black)
+			for i, line := range strings.Split(title, "\n") {
+				x := vg.Length(cx)*px - f.Width(line)/2
+				c.FillString(f, vg.Point{X: x, Y: vg.Length(float64(H)-baselines[i]) * px}, line)
+			}
 		}
 		var buf bytes.Buffer
 		if _, err := c.WriteTo(&buf); err != nil {
@@ -348,6 +409,39 @@ func plotFigure(p *plot.Plot, kind string, wIn, hIn float64, subplot bool) (*Fig
 		return buf.Bytes(), nil
 	}
 	return fig, nil
+}
+
+// titleGrowth returns how many pixels a figure w pixels wide must grow on
+// its left (Min.X), top (Min.Y) and right (Max.X) so that title, drawn
+// above cell, fits with a 2-pixel margin.
+func titleGrowth(title string, cell rectF, w int) (image.Rectangle, error) {
+	const margin = 2
+	th, err := titleHeight(title, axesTitlePx, axesTitlePad)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	tw, err := titleWidth(title, axesTitlePx)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	cx := cell.X + cell.W/2
+	top, left, right := th+margin-cell.Y, tw/2+margin-cx, cx+tw/2+margin-float64(w)
+	// Bound the size in floating point before converting (a title of
+	// millions of lines must not overflow an int).
+	if err := checkSize("a figure", float64(w)+max(left, 0)+max(right, 0), cell.Y+cell.H+max(top, 0), "shorten the title"); err != nil {
+		return image.Rectangle{}, err
+	}
+	var g image.Rectangle
+	if top > 0 {
+		g.Min.Y = int(math.Ceil(top))
+	}
+	if left > 0 {
+		g.Min.X = int(math.Ceil(left))
+	}
+	if right > 0 {
+		g.Max.X = int(math.Ceil(right))
+	}
+	return g, nil
 }
 
 // setTickBins gives linear axes as many ticks as matplotlib would put on

@@ -67,7 +67,7 @@ func TestZoomBelowOneSamples(t *testing.T) {
 		}
 	}
 	for _, d := range []int{2, 3, 4, 6} {
-		f, err := ImshowTensor(fromValues(vals, 1, 1, n, n), ImshowOptions{Zoom: 1 / float64(d), NoTitles: true})
+		f, err := imshowOne(fromValues(vals, 1, 1, n, n), ImshowOptions{Zoom: 1 / float64(d), NoTitles: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,54 +15,60 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 )
 
-// FiguresDirEnv names the environment variable with the folder where Show
+// EnvFiguresDir names the environment variable with the folder where Show
 // writes figures when not running under GoNB (default "./figures").
-const FiguresDirEnv = "GOPLENOPTIC_FIGURES"
+const EnvFiguresDir = "GOPLENOPTIC_FIGURES"
 
-// stdout receives the paths Show prints and the Live terminal line.
+// stdout receives the paths Show prints (Show's output, asked for by its
+// caller).
 var stdout io.Writer = os.Stdout
 
 // inNotebook reports whether we run inside a GoNB cell.
 var inNotebook = func() bool { return gonbui.IsNotebook }
 
 // Show displays the figure inline under GoNB; elsewhere it writes a PNG into
-// $GOPLENOPTIC_FIGURES (default ./figures) and prints its path.
+// $GOPLENOPTIC_FIGURES (default ./figures) and prints its path on stdout.
 func (f *Figure) Show() error {
-	b, err := f.PNG()
-	if err != nil {
-		return err
-	}
-	if inNotebook() {
-		gonbui.DisplayPng(b)
-		return nil
-	}
-	return writeShown("figure", ".png", b)
+	return callErr("Show", func() error {
+		b, err := encodePNG(f.img)
+		if err != nil {
+			return err
+		}
+		if inNotebook() {
+			gonbui.DisplayPng(b)
+			return nil
+		}
+		return writeShown("figure", ".png", b)
+	})
 }
 
 // Show displays the animation inline under GoNB: an MP4 <video> when ffmpeg
 // is installed (a few hundred kB, as matplotlib's html5 animations), else the
 // self-contained HTML5 player of PNG frames (larger). Elsewhere it writes an
-// HTML file into $GOPLENOPTIC_FIGURES (default ./figures) and prints its path.
+// HTML file into $GOPLENOPTIC_FIGURES (default ./figures) and prints its path
+// on stdout.
 func (a *Animation) Show() error {
-	if inNotebook() {
-		video, err := a.VideoHTML()
-		switch {
-		case err == nil:
-			gonbui.DisplayHTML(video)
-		case errors.Is(err, ErrNoFFmpeg):
-			gonbui.DisplayHTML(a.HTML())
-		default:
-			return err
+	return callErr("Show", func() error {
+		if inNotebook() {
+			video, err := a.videoHTML()
+			switch {
+			case err == nil:
+				gonbui.DisplayHTML(video)
+			case errors.Is(err, ErrNoFFmpeg):
+				gonbui.DisplayHTML(a.HTML())
+			default:
+				return err
+			}
+			return nil
 		}
-		return nil
-	}
-	return writeShown("animation", ".html", []byte("<!DOCTYPE html>\n<meta charset=\"utf-8\">\n"+a.HTML()))
+		return writeShown("animation", ".html", []byte(htmlPage(a.HTML())))
+	})
 }
 
 // writeShown writes data to the next free <prefix>-NNN<ext> in the figures
 // folder and prints the path.
 func writeShown(prefix, ext string, data []byte) error {
-	dir := os.Getenv(FiguresDirEnv)
+	dir := os.Getenv(EnvFiguresDir)
 	if dir == "" {
 		dir = "figures"
 	}
@@ -91,66 +97,107 @@ func writeShown(prefix, ext string, data []byte) error {
 }
 
 // Live shows synthesis progress while it runs: under GoNB a small HTML block
-// (loss curve and current image) redrawn in place, elsewhere a terminal line.
-// Redraws are throttled by wall time so they cost little next to synthesis.
+// (title, loss curve and current image) redrawn in place, elsewhere a
+// terminal line on Log. Redraws are throttled by wall time so they cost
+// little next to synthesis. The zero value is ready to use; a Live is a
+// progress sink that needs only the losses so far and the current image:
 //
-//	live := display.NewLive()
+//	live := &display.Live{Title: "Metamer of einstein"}
 //	for ... { step(); if live.Due() { live.Update(losses, current) } }
 //	live.Final(losses, current)
+//
+// A Live is not safe for concurrent use.
 type Live struct {
-	// Interval is the least time between two redraws (default 500 ms).
+	// Title is shown above the live view (and before the terminal line);
+	// "" shows none.
+	Title string
+	// Interval is the least time between two redraws: 0 means 500 ms, a
+	// negative value redraws on every Update.
 	Interval time.Duration
-	id       string
-	last     time.Time
-	// Redraws counts the redraws so far.
-	Redraws int
+	// Log receives the terminal line outside GoNB; nil means os.Stderr.
+	Log io.Writer
+
+	id      string
+	last    time.Time
+	redraws int // redraws so far
 }
 
-// NewLive returns a live view with a 500 ms redraw interval.
-func NewLive() *Live { return &Live{Interval: 500 * time.Millisecond} }
+// defaultLiveInterval is the redraw interval of a zero Live.
+const defaultLiveInterval = 500 * time.Millisecond
 
 // Due reports whether the next Update would redraw; use it to skip
 // preparing Update's arguments.
-func (l *Live) Due() bool { return l.last.IsZero() || time.Since(l.last) >= l.Interval }
+func (l *Live) Due() bool {
+	iv := l.Interval
+	if iv == 0 {
+		iv = defaultLiveInterval
+	}
+	return l.last.IsZero() || time.Since(l.last) >= iv
+}
 
 // Update redraws if at least Interval has passed since the last redraw, and
-// returns at once otherwise. current is the image being synthesised
-// ([B,C,H,W]; batch 0 is shown) and may be nil.
+// returns at once otherwise. losses holds one loss per iteration so far (it
+// may be empty); current is the image being synthesised ([B,C,H,W]; batch 0
+// is shown) and may be nil.
 func (l *Live) Update(losses []float64, current *tensors.Tensor) error {
 	if !l.Due() {
 		return nil
 	}
-	return l.draw(losses, current, false)
+	return callErr("Live.Update", func() error { return l.draw(losses, current, false) })
 }
 
-// Final draws the last state, whatever the time since the last redraw.
+// Final draws the last state, whatever the time since the last redraw, and
+// ends the terminal line.
 func (l *Live) Final(losses []float64, current *tensors.Tensor) error {
-	return l.draw(losses, current, true)
+	return callErr("Live.Final", func() error { return l.draw(losses, current, true) })
 }
 
 func (l *Live) draw(losses []float64, current *tensors.Tensor, final bool) error {
 	l.last = time.Now()
-	l.Redraws++
+	l.redraws++
 	status := "no iterations yet"
 	if n := len(losses); n > 0 {
 		status = fmt.Sprintf("iteration %d, loss %.4e", n-1, losses[n-1])
 	}
 	if !inNotebook() {
-		end := ""
+		w := l.Log
+		if w == nil {
+			w = os.Stderr
+		}
+		end, prefix := "", ""
 		if final {
 			end = "\n"
 		}
-		_, err := fmt.Fprintf(stdout, "\r%s%s", status, end)
+		if l.Title != "" {
+			prefix = l.Title + ": "
+		}
+		_, err := fmt.Fprintf(w, "\r%s%s%s", prefix, status, end)
 		return err
 	}
 	if l.id == "" {
 		l.id = gonbui.UniqueId()
 	}
-	body := fmt.Sprintf(`<div style="font-family:sans-serif;font-size:13px">%s</div>`, html.EscapeString(status))
+	page, err := l.html(status, losses, current)
+	if err != nil {
+		return err
+	}
+	gonbui.UpdateHTML(l.id, page)
+	return nil
+}
+
+// html is the live view's HTML block: title, status line, loss curve and
+// current image.
+func (l *Live) html(status string, losses []float64, current *tensors.Tensor) (string, error) {
+	body := ""
+	if l.Title != "" {
+		body = fmt.Sprintf(`<div style="font-family:sans-serif;font-size:15px;font-weight:bold">%s</div>`, html.EscapeString(l.Title))
+	}
+	body += fmt.Sprintf(`<div style="font-family:sans-serif;font-size:13px">%s</div>`, html.EscapeString(status))
 	row := ""
 	if len(losses) > 0 {
+		// A loss curve that cannot be drawn (no positive loss yet) is left out.
 		if p, err := lossPlot(losses, -1); err == nil {
-			if f, err := plotFigure(p, "loss", 4, 3, false); err == nil {
+			if f, err := plotFigure(p, LossAxes, 4, 3, false, ""); err == nil {
 				row += f.html(png.BestSpeed)
 			}
 		}
@@ -158,23 +205,22 @@ func (l *Live) draw(losses []float64, current *tensors.Tensor, final bool) error
 	if current != nil {
 		f, err := liveImage(current)
 		if err != nil {
-			return err
+			return "", err
 		}
 		row += f.html(png.BestSpeed)
 	}
-	gonbui.UpdateHTML(l.id, body+`<div style="display:flex;gap:12px;align-items:flex-end">`+row+`</div>`)
-	return nil
+	return body + `<div style="display:flex;gap:12px;align-items:flex-end">` + row + `</div>`, nil
 }
 
 // liveImage shows batch 0 of img, at most about 256 pixels tall.
 func liveImage(img *tensors.Tensor) (*Figure, error) {
 	if img.Rank() != 4 {
-		return nil, fmt.Errorf("live: image must be 4-D [B,C,H,W], got shape %v", img.Shape().Dimensions)
+		return nil, fmt.Errorf("image must be 4-D [B,C,H,W], got shape %v", img.Shape().Dimensions)
 	}
 	d := img.Shape().Dimensions
-	o := ImshowOptions{Title: "current", BatchIdx: Index(0), AsRGB: d[1] == 3 || d[1] == 4}
+	o := ImshowOptions{Title: "current", BatchIdx: new(0), AsRGB: d[1] == 3 || d[1] == 4}
 	if d[1] > 1 && !o.AsRGB {
-		o.ChannelIdx = Index(0)
+		o.ChannelIdx = new(0)
 	}
 	o.Zoom = 1
 	for k := 2; float64(max(d[2], d[3]))*o.Zoom > 256 && k <= max(d[2], d[3]); k++ {
@@ -182,5 +228,5 @@ func liveImage(img *tensors.Tensor) (*Figure, error) {
 			o.Zoom = 1 / float64(k)
 		}
 	}
-	return ImshowTensor(img, o)
+	return imshow([]*tensors.Tensor{img}, o)
 }

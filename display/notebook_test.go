@@ -20,9 +20,9 @@ func captureStdout(t *testing.T) *bytes.Buffer {
 
 func TestShowWritesFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "figs")
-	t.Setenv(FiguresDirEnv, dir)
+	t.Setenv(EnvFiguresDir, dir)
 	out := captureStdout(t)
-	f, err := ImshowTensor(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
+	f, err := imshowOne(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestShowWritesFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []string{PanelMetamer}}})
+	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []Panel{PanelMetamer}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,33 +62,64 @@ func TestShowWritesFiles(t *testing.T) {
 }
 
 func TestLive(t *testing.T) {
-	out := captureStdout(t)
+	stdoutText := captureStdout(t)
+	var out bytes.Buffer
 	img := ramp(1, 1, 512, 512, 0, 1.0/(512*512))
-	l := NewLive()
-	l.Interval = time.Hour
+	l := &Live{Interval: time.Hour, Log: &out}
 	losses := []float64{0.5, 0.25}
 	for i := 0; i < 100; i++ {
 		if err := l.Update(losses, img); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if l.Redraws != 1 || l.Due() {
-		t.Errorf("throttling: %d redraws, due %v", l.Redraws, l.Due())
+	if l.redraws != 1 || l.Due() {
+		t.Errorf("throttling: %d redraws, due %v", l.redraws, l.Due())
 	}
 	if err := l.Final(append(losses, 0.125), img); err != nil {
 		t.Fatal(err)
 	}
-	if l.Redraws != 2 || !strings.Contains(out.String(), "iteration 2, loss 1.2500e-01\n") {
+	if l.redraws != 2 || !strings.Contains(out.String(), "iteration 2, loss 1.2500e-01\n") {
 		t.Errorf("terminal output %q", out.String())
+	}
+	if stdoutText.Len() != 0 {
+		t.Errorf("Live wrote %q to stdout", stdoutText.String())
+	}
+	// The zero value redraws at most every 500 ms; a negative interval on
+	// every update; the title leads the terminal line.
+	out.Reset()
+	z := &Live{Log: &out, Title: "Metamer"}
+	for i := 0; i < 3; i++ {
+		if err := z.Update(losses, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if z.redraws != 1 || !strings.HasPrefix(out.String(), "\rMetamer: iteration 1, loss 2.5000e-01") {
+		t.Errorf("zero Live: %d redraws, output %q", z.redraws, out.String())
+	}
+	always := &Live{Log: &out, Interval: -1}
+	for i := 0; i < 3; i++ {
+		if err := always.Update(losses, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if always.redraws != 3 {
+		t.Errorf("negative interval: %d redraws, want 3", always.redraws)
+	}
+	page, err := (&Live{Title: "A <title>"}).html("iteration 1", losses, img)
+	if err != nil || !strings.Contains(page, ">A &lt;title&gt;</div>") || strings.Count(page, "<img ") != 2 {
+		t.Errorf("live HTML: %v %.200q", err, page)
 	}
 
 	// The notebook branch renders HTML (gonbui sends nothing outside GoNB).
 	old := inNotebook
 	inNotebook = func() bool { return true }
 	defer func() { inNotebook = old }()
-	l = NewLive()
+	l = &Live{Title: "A <title>"}
 	if err := l.Update(losses, img); err != nil {
 		t.Fatal(err)
+	}
+	if err := l.Final(losses, fromValues([]float32{1, 2}, 1, 2)); err == nil || !strings.HasPrefix(err.Error(), "display: Live.Final: image must be 4-D") {
+		t.Errorf("2-D image: %v", err)
 	}
 	if err := l.Final(nil, nil); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ import (
 // figure, its pixel size and every axis' title, clim, colormap and position (index.json). This
 // test renders the same cases with package display from those arrays and checks the geometry,
 // titles, limits and colormaps against plenoptic's; it also measures how far the image pixels are
-// from plenoptic's. With GOLDEN_UPDATE=1 it writes its renders and the measurements into
+// from plenoptic's. With -update it writes its renders and the measurements into
 // testdata/display/goplenoptic/ (see testdata/display/COMPARISON.md).
 
 const (
@@ -247,10 +247,10 @@ func sbsRender(name string, d sbsData) ([]*Figure, error) {
 	case "a_imshow_einstein":
 		return one(Imshow(ts("einstein"), ImshowOptions{}))
 	case "b_imshow_pair_auto0":
-		return one(Imshow(ts("einstein", "curie"), ImshowOptions{VRange: VRangeMode("auto0")}))
+		return one(Imshow(ts("einstein", "curie"), ImshowOptions{VRange: Auto0}))
 	case "c_imshow_grid_indep0":
 		return one(Imshow(ts("einstein", "curie", "einstein_minus_half", "curie_sub2"),
-			ImshowOptions{VRange: VRangeMode("indep0"), ColWrap: 2, Titles: []string{"a", "b", "c", "d"}}))
+			ImshowOptions{VRange: Indep0, ColWrap: 2, Titles: []string{"a", "b", "c", "d"}}))
 	case "d1_imshow_zoom_half":
 		return one(Imshow(ts("einstein"), ImshowOptions{Zoom: 0.5}))
 	case "d4_imshow_zoom_quarter":
@@ -260,14 +260,14 @@ func sbsRender(name string, d sbsData) ([]*Figure, error) {
 	case "d3_imshow_crop_zoom_half":
 		return one(Imshow(ts("einstein_crop64"), ImshowOptions{Zoom: 0.5}))
 	case "e1_plot_loss_curve":
-		return one(PlotLoss(losses("loss_curve"), -1))
+		return one(PlotLoss(losses("loss_curve"), LossOptions{}))
 	case "e2_plot_loss_metamer":
-		return one(PlotLoss(losses("met_losses"), -1))
+		return one(PlotLoss(losses("met_losses"), LossOptions{}))
 	case "f1_synthesis_status":
 		return one(PlotSynthesisStatus(m, StatusOptions{}))
 	case "f2_synthesis_status_all_it10":
-		return one(PlotSynthesisStatus(m, StatusOptions{Iteration: Index(10),
-			IncludedPlots: []string{PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues}}))
+		return one(PlotSynthesisStatus(m, StatusOptions{Iteration: new(10),
+			IncludedPlots: []Panel{PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues}}))
 	case "f3_animate_frame_first", "f3_animate_frame_last":
 		// Animate returns decoded frames only; re-render the frame's figure through the same
 		// renderer to keep its Axes (and check it equals the animation's frame).
@@ -278,7 +278,7 @@ func sbsRender(name string, d sbsData) ([]*Figure, error) {
 		return one(Imshow(ts("eig"), ImshowOptions{Zoom: 8,
 			Titles: []string{"Maximum eigendistortion", "Minimum eigendistortion"}}))
 	case "h_display_eigendistortion":
-		return one(DisplayEigendistortion(arrayEig{d}, -1, 5, ImshowOptions{Zoom: 8}))
+		return one(EigendistortionImage(arrayEig{d}, -1, EigendistortionImageOptions{Alpha: 5, ImshowOptions: ImshowOptions{Zoom: 8}}))
 	}
 	return nil, fmt.Errorf("no Go rendering for case %q", name)
 }
@@ -290,12 +290,12 @@ func animateFrameFigure(m MetamerView, last bool) ([]*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := StatusOptions{VRange: VRangeLimits(0, 1)}
+	o := StatusOptions{VRange: Limits{0, 1}}
 	r, err := newStatusRenderer(m, o)
 	if err != nil {
 		return nil, err
 	}
-	r.freeze, r.frozen = true, map[string][]imagePanel{}
+	r.freeze, r.frozen = true, map[Panel][]imagePanel{}
 	i := 0
 	if last {
 		i = a.Len() - 1
@@ -463,9 +463,8 @@ func decodePNGFile(t *testing.T, path string) *image.RGBA {
 // equal matplotlib's bytes.
 func TestSideBySidePlenoptic(t *testing.T) {
 	idx, data := loadSBS(t)
-	update := os.Getenv("GOLDEN_UPDATE") != ""
 	outDir := t.TempDir()
-	if update {
+	if *update {
 		outDir = goplenopticDir
 		if err := os.MkdirAll(outDir, 0o755); err != nil {
 			t.Fatal(err)
@@ -605,7 +604,7 @@ func TestSideBySidePlenoptic(t *testing.T) {
 			for i, pa := range pPlot {
 				ga := gPlot[i]
 				pr := roundRect(pa.BBox)
-				pm := plotMeasure{Kind: ga.Kind, PlenRect: rect4(pr), GoRect: rect4(ga.Rect)}
+				pm := plotMeasure{Kind: string(ga.Kind), PlenRect: rect4(pr), GoRect: rect4(ga.Rect)}
 				for k, v := range rect4(ga.Rect) {
 					if math.Abs(float64(v)-float64(rect4(pr)[k])) > 2 {
 						t.Errorf("%s axes at %v, plenoptic's at %v", ga.Kind, ga.Rect, pa.BBox)
@@ -654,7 +653,7 @@ func TestSideBySidePlenoptic(t *testing.T) {
 			all = append(all, m)
 		})
 	}
-	if update {
+	if *update {
 		b, err := json.MarshalIndent(all, "", " ")
 		if err != nil {
 			t.Fatal(err)

@@ -34,29 +34,35 @@ type MetamerView interface {
 	RepresentationError(iteration int) (*tensors.Tensor, error)
 }
 
-// Names of the panels of PlotSynthesisStatus and Animate, in drawing order.
+// Panel names a panel of PlotSynthesisStatus and Animate (plenoptic's
+// included_plots and width_ratios keys).
+type Panel string
+
+// The panels, in drawing order.
 const (
-	// PanelMetamer shows the metamer (DisplayMetamer).
-	PanelMetamer = "display_metamer"
+	// PanelMetamer shows the metamer (MetamerImage).
+	PanelMetamer Panel = "display_metamer"
 	// PanelLoss shows the loss curve (PlotLoss).
-	PanelLoss = "plot_loss"
+	PanelLoss Panel = "plot_loss"
 	// PanelRepresentationError shows model(metamer) - model(target).
-	PanelRepresentationError = "plot_representation_error"
+	PanelRepresentationError Panel = "plot_representation_error"
 	// PanelPixelValues shows histograms of metamer and target pixels.
-	PanelPixelValues = "plot_pixel_values"
+	PanelPixelValues Panel = "plot_pixel_values"
 )
 
-var allPanels = []string{PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues}
+var allPanels = []Panel{PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues}
 
-// DefaultPanels returns plenoptic's default included_plots.
-func DefaultPanels() []string {
-	return []string{PanelMetamer, PanelLoss, PanelRepresentationError}
+// DefaultPanels returns plenoptic's default included_plots: the metamer,
+// the loss and the representation error.
+func DefaultPanels() []Panel {
+	return []Panel{PanelMetamer, PanelLoss, PanelRepresentationError}
 }
 
-// StatusOptions configures DisplayMetamer, PlotSynthesisStatus and Animate.
-// The zero value gives plenoptic's defaults.
+// StatusOptions configures MetamerImage, PlotSynthesisStatus,
+// PlotRepresentationError, PlotPixelValues and Animate. The zero value gives
+// plenoptic's defaults.
 type StatusOptions struct {
-	// BatchIdx selects the batch element shown.
+	// BatchIdx selects the batch element shown (default 0).
 	BatchIdx int
 	// ChannelIdx selects one channel; nil shows all (as RGB when C > 1).
 	ChannelIdx *int
@@ -64,9 +70,10 @@ type StatusOptions struct {
 	// state; negative counts from the end of the losses). It needs stored
 	// progress, and must be a multiple of StoreProgress().
 	Iteration *int
-	// VRange of the metamer panel (default "indep1"; Animate defaults to (0, 1)).
+	// VRange of the metamer panel: nil is Indep1 (Animate: Limits{0, 1}).
 	VRange VRange
-	// Zoom of the metamer panel; 0 picks the largest zoom that fits.
+	// Zoom of the metamer panel; 0 picks the largest zoom that fits (in
+	// MetamerImage: 1).
 	Zoom float64
 	// YLim fixes the y-limits of stem plots (3-D representation errors);
 	// nil uses (-max|error|, max|error|).
@@ -74,30 +81,33 @@ type StatusOptions struct {
 	// RepresentationErrorAsRGB shows a 4-D representation error as one RGB image.
 	RepresentationErrorAsRGB bool
 	// IncludedPlots lists the panels to draw (nil: DefaultPanels()); they are
-	// always drawn in the order display_metamer, plot_loss,
-	// plot_representation_error, plot_pixel_values.
-	IncludedPlots []string
-	// WidthRatios gives relative panel widths by name (default 1 each).
-	WidthRatios map[string]float64
+	// always drawn in the order PanelMetamer, PanelLoss,
+	// PanelRepresentationError, PanelPixelValues.
+	IncludedPlots []Panel
+	// WidthRatios gives relative panel widths (default 1 each).
+	WidthRatios map[Panel]float64
 	// FigSize is the figure size in inches (default (Σ5r + Σr − 1, 5) for
-	// width ratios r; at 72 dpi).
+	// width ratios r; at 72 dpi). Beyond MaxFigureSide or MaxFigurePixels
+	// pixels it is refused (ErrTooLarge).
 	FigSize [2]float64
 }
 
-// DisplayMetamer shows the metamer (or, with Iteration, a stored iterate)
-// with Imshow: title "Metamer", batch BatchIdx, and colour when the image
-// has several channels and ChannelIdx is nil.
-func DisplayMetamer(m MetamerView, o StatusOptions) (*Figure, error) {
-	st, err := resolveIteration(m, o.Iteration)
-	if err != nil {
-		return nil, fmt.Errorf("display_metamer: %w", err)
-	}
-	io, err := metamerImshowOptions(st.image, o)
-	if err != nil {
-		return nil, fmt.Errorf("display_metamer: %w", err)
-	}
-	io.Zoom = o.Zoom
-	return ImshowTensor(st.image, io)
+// MetamerImage shows the metamer (or, with Iteration, a stored iterate) with
+// Imshow, like plenoptic's display_metamer: title "Metamer", batch BatchIdx,
+// and colour when the image has several channels and ChannelIdx is nil.
+func MetamerImage(m MetamerView, o StatusOptions) (*Figure, error) {
+	return call("MetamerImage", func() (*Figure, error) {
+		st, err := resolveIteration(m, o.Iteration)
+		if err != nil {
+			return nil, err
+		}
+		imo, err := metamerImshowOptions(st.image, o)
+		if err != nil {
+			return nil, err
+		}
+		imo.Zoom = o.Zoom
+		return imshow([]*tensors.Tensor{st.image}, imo)
+	})
 }
 
 func metamerImshowOptions(img *tensors.Tensor, o StatusOptions) (ImshowOptions, error) {
@@ -105,7 +115,7 @@ func metamerImshowOptions(img *tensors.Tensor, o StatusOptions) (ImshowOptions, 
 		return ImshowOptions{}, fmt.Errorf("metamer must be a 4-D [B,C,H,W] tensor")
 	}
 	c := img.Shape().Dimensions[1]
-	return ImshowOptions{Title: "Metamer", BatchIdx: Index(o.BatchIdx), ChannelIdx: o.ChannelIdx,
+	return ImshowOptions{Title: "Metamer", BatchIdx: new(o.BatchIdx), ChannelIdx: o.ChannelIdx,
 		AsRGB: o.ChannelIdx == nil && c > 1, VRange: o.VRange}, nil
 }
 
@@ -115,35 +125,40 @@ func metamerImshowOptions(img *tensors.Tensor, o StatusOptions) (ImshowOptions, 
 // titles "Representation error_00", ...; stem plots for 3-D outputs) and the
 // pixel-value histograms of metamer and target.
 func PlotSynthesisStatus(m MetamerView, o StatusOptions) (*Figure, error) {
+	return call("PlotSynthesisStatus", func() (*Figure, error) { return plotStatus(m, o) })
+}
+
+func plotStatus(m MetamerView, o StatusOptions) (*Figure, error) {
 	r, err := newStatusRenderer(m, o)
 	if err != nil {
 		return nil, err
 	}
 	st, err := resolveIteration(m, o.Iteration)
 	if err != nil {
-		return nil, fmt.Errorf("plot_synthesis_status: %w", err)
+		return nil, err
 	}
 	return r.render(st)
 }
 
-// PlotRepresentationError draws only the representation-error panel.
+// PlotRepresentationError draws only the representation-error panel, like
+// plenoptic's plot_representation_error (IncludedPlots is ignored).
 func PlotRepresentationError(m MetamerView, o StatusOptions) (*Figure, error) {
-	o.IncludedPlots = []string{PanelRepresentationError}
-	return PlotSynthesisStatus(m, o)
+	o.IncludedPlots = []Panel{PanelRepresentationError}
+	return call("PlotRepresentationError", func() (*Figure, error) { return plotStatus(m, o) })
 }
 
-// PlotPixelValues draws only the pixel-value histograms of metamer and target.
+// PlotPixelValues draws only the pixel-value histograms of metamer and
+// target, like plenoptic's plot_pixel_values (IncludedPlots is ignored).
 func PlotPixelValues(m MetamerView, o StatusOptions) (*Figure, error) {
-	o.IncludedPlots = []string{PanelPixelValues}
-	return PlotSynthesisStatus(m, o)
+	o.IncludedPlots = []Panel{PanelPixelValues}
+	return call("PlotPixelValues", func() (*Figure, error) { return plotStatus(m, o) })
 }
 
 // synthState is the synthesis state drawn in one figure or frame.
 type synthState struct {
-	image    *tensors.Tensor // metamer to show
-	lossIdx  int             // iteration of the loss dot (-1: last)
-	repIter  int             // iteration for RepresentationError (-1: current)
-	frameFix bool            // keep titles/limits of the first frame
+	image   *tensors.Tensor // metamer to show
+	lossIdx int             // iteration of the loss dot (-1: last, noDot: none)
+	repIter int             // iteration for RepresentationError (-1: current)
 }
 
 // resolveIteration maps StatusOptions.Iteration to a state.
@@ -178,17 +193,17 @@ func resolveIteration(m MetamerView, it *int) (synthState, error) {
 type statusRenderer struct {
 	m      MetamerView
 	o      StatusOptions
-	names  []string
+	names  []Panel
 	cells  []rectF
 	w, h   int
-	frozen map[string][]imagePanel // first-frame image panels, when animating
+	frozen map[Panel][]imagePanel // first-frame image panels, when animating
 	ylim   *[2]float64
 	freeze bool
 }
 
 func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) {
 	if m == nil {
-		return nil, fmt.Errorf("plot_synthesis_status: metamer view is nil")
+		return nil, fmt.Errorf("metamer view is nil")
 	}
 	included := o.IncludedPlots
 	if included == nil {
@@ -197,19 +212,23 @@ func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) 
 	var bad []string
 	for _, n := range included {
 		if !slices.Contains(allPanels, n) {
-			bad = append(bad, fmt.Sprintf("%q", n))
+			bad = append(bad, fmt.Sprintf("%q", string(n)))
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("included_plots contained value(s) %s: only %s are allowed",
-			strings.Join(bad, ", "), strings.Join(allPanels, ", "))
+		names := make([]string, len(allPanels))
+		for i, p := range allPanels {
+			names[i] = string(p)
+		}
+		return nil, fmt.Errorf("included_plots contained value(s) %s: only %s are allowed (PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues)",
+			strings.Join(bad, ", "), strings.Join(names, ", "))
 	}
 	if len(included) == 0 {
 		return nil, fmt.Errorf("included_plots is empty: nothing to plot")
 	}
 	for k := range o.WidthRatios {
 		if !slices.Contains(included, k) {
-			return nil, fmt.Errorf("width_ratios has key %q, which is not an included plot", k)
+			return nil, fmt.Errorf("width_ratios has key %q, which is not an included plot", string(k))
 		}
 	}
 	r := &statusRenderer{m: m, o: o, ylim: o.YLim}
@@ -221,8 +240,8 @@ func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) 
 		}
 		q := 1.0
 		if v, ok := o.WidthRatios[n]; ok {
-			if !(v > 0) {
-				return nil, fmt.Errorf("width_ratios[%q] must be positive, got %v", n, v)
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("width_ratios[%q] must be positive and finite, got %v", string(n), v)
 			}
 			q = v
 		}
@@ -236,6 +255,10 @@ func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) 
 	}
 	if !(size[0] > 0 && size[1] > 0) {
 		return nil, fmt.Errorf("figsize must be positive, got %v", size)
+	}
+	if err := checkSize("a figure", math.Floor(size[0]*plotDPI), math.Floor(size[1]*plotDPI),
+		fmt.Sprintf("figsize %v in at %d dpi: lower FigSize or WidthRatios", size, plotDPI)); err != nil {
+		return nil, err
 	}
 	r.w, r.h = int(size[0]*plotDPI), int(size[1]*plotDPI) // matplotlib truncates
 	if r.w <= 0 || r.h <= 0 {
@@ -272,7 +295,7 @@ func (r *statusRenderer) render(st synthState) (*Figure, error) {
 // drawImages draws panels into an axis the way plenoptic's imshow(ax=...)
 // does: the zoom is the largest that fits (unless given), and the axis is
 // shrunk to the image, keeping its lower-left corner.
-func (r *statusRenderer) drawImages(dst *image.RGBA, cell rectF, key string, planes []plane, o ImshowOptions, zoom float64) ([]Axes, error) {
+func (r *statusRenderer) drawImages(dst *image.RGBA, cell rectF, key Panel, planes []plane, o ImshowOptions, zoom float64) ([]Axes, error) {
 	var out []Axes
 	cells := []rectF{cell}
 	if len(planes) > 1 {
@@ -298,6 +321,10 @@ func (r *statusRenderer) drawImages(dst *image.RGBA, cell rectF, key string, pla
 			return nil, err
 		}
 		ip := panels[0]
+		if err := checkSize("an image panel", float64(p.W)*z, float64(p.H)*z,
+			fmt.Sprintf("a %d×%d image at zoom %v: lower Zoom", p.H, p.W, z)); err != nil {
+			return nil, err
+		}
 		if zh := float64(p.H) * z; zh > c.H+0.5 || float64(p.W)*z > c.W+0.5 {
 			return nil, fmt.Errorf("axis is too small (%.0f×%.0f px) for a %d×%d image at zoom %v", c.W, c.H, p.W, p.H, z)
 		}
@@ -382,7 +409,7 @@ func (r *statusRenderer) drawLoss(dst *image.RGBA, cell rectF, st synthState) ([
 	if err := drawPlotIn(dst, p, cell, plotDPI); err != nil {
 		return nil, err
 	}
-	return []Axes{{Kind: "loss", Rect: cell.rect()}}, nil
+	return []Axes{{Kind: LossAxes, Rect: cell.rect()}}, nil
 }
 
 func (c rectF) rect() image.Rectangle {
@@ -408,11 +435,11 @@ func (r *statusRenderer) drawRepError(dst *image.RGBA, cell rectF, st synthState
 		if err != nil {
 			return nil, err
 		}
-		o := ImshowOptions{VRange: VRangeMode("indep0")}
+		o := ImshowOptions{VRange: Indep0}
 		var planes []plane
 		if r.o.RepresentationErrorAsRGB {
 			if a.C != 3 && a.C != 4 {
-				return nil, fmt.Errorf("as_rgb needs 3 or 4 channels, got %d", a.C)
+				return nil, fmt.Errorf("as_rgb (RepresentationErrorAsRGB) needs 3 or 4 channels, got %d", a.C)
 			}
 			planes, o.Title = []plane{a.rgb(b)}, title
 		} else {
@@ -468,7 +495,7 @@ func (r *statusRenderer) drawStems(dst *image.RGBA, cell rectF, e *tensors.Tenso
 		if err := drawPlotIn(dst, p, sub, plotDPI); err != nil {
 			return nil, err
 		}
-		out = append(out, Axes{Kind: "stem", Rect: sub.rect(), Title: name})
+		out = append(out, Axes{Kind: StemAxes, Rect: sub.rect(), Title: name})
 	}
 	return out, nil
 }
@@ -573,7 +600,7 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 	if err := drawPlotIn(dst, p, cell, plotDPI); err != nil {
 		return nil, err
 	}
-	return []Axes{{Kind: "histogram", Rect: cell.rect(), Title: title}}, nil
+	return []Axes{{Kind: HistogramAxes, Rect: cell.rect(), Title: title}}, nil
 }
 
 // placeLegend puts the histogram legend where matplotlib's loc="best"

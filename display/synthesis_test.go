@@ -14,7 +14,7 @@ import (
 
 func TestPlotLoss(t *testing.T) {
 	losses := []float64{0.1, 0.05, 0.02, 0.01, 0.004, 0.002, 0, 0.0015}
-	f, err := PlotLoss(losses, -1)
+	f, err := PlotLoss(losses, LossOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +49,11 @@ func TestPlotLoss(t *testing.T) {
 	if err := f.SavePNG(dir + "/loss.png"); err != nil {
 		t.Error(err)
 	}
-	if _, err := PlotLoss(losses, 3); err != nil {
+	if _, err := PlotLoss(losses, LossOptions{Iteration: new(3)}); err != nil {
 		t.Error(err)
 	}
 	// The dot at a zero loss cannot be drawn on a log axis.
-	if f, err := PlotLoss(losses, 6); err != nil || hasRed(f) {
+	if f, err := PlotLoss(losses, LossOptions{Iteration: new(6)}); err != nil || hasRed(f) {
 		t.Errorf("zero loss: err %v, red dot %v", err, err == nil && hasRed(f))
 	}
 	for _, c := range []struct {
@@ -66,7 +66,7 @@ func TestPlotLoss(t *testing.T) {
 		{losses, -9, "iteration -9 out of range"},
 		{[]float64{0, -1}, -1, "no positive"},
 	} {
-		if _, err := PlotLoss(c.losses, c.it); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := PlotLoss(c.losses, LossOptions{Iteration: new(c.it)}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("PlotLoss(%v, %d): %v, want %q", c.losses, c.it, err, c.want)
 		}
 	}
@@ -82,9 +82,9 @@ func hasRed(f *Figure) bool {
 	return false
 }
 
-func TestDisplayMetamer(t *testing.T) {
+func TestMetamerImage(t *testing.T) {
 	m := newFakeMetamer(einstein(t), 6, 1, 1)
-	f, err := DisplayMetamer(m, StatusOptions{})
+	f, err := MetamerImage(m, StatusOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,18 +92,18 @@ func TestDisplayMetamer(t *testing.T) {
 		t.Errorf("axes %+v", f.Axes)
 	}
 	rgb := newFakeMetamer(ramp(2, 3, 8, 8, 0, 1.0/384), 4, 1, 1)
-	f, err = DisplayMetamer(rgb, StatusOptions{BatchIdx: 1})
+	f, err = MetamerImage(rgb, StatusOptions{BatchIdx: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Axes) != 1 || f.Axes[0].Cmap != "" {
 		t.Errorf("colour metamer should be one RGB panel: %+v", f.Axes)
 	}
-	f, err = DisplayMetamer(rgb, StatusOptions{ChannelIdx: Index(2)})
+	f, err = MetamerImage(rgb, StatusOptions{ChannelIdx: new(2)})
 	if err != nil || f.Axes[0].Cmap != "gray" {
 		t.Errorf("one channel: %v %+v", err, f)
 	}
-	if _, err := DisplayMetamer(rgb, StatusOptions{Iteration: Index(2)}); err != nil {
+	if _, err := MetamerImage(rgb, StatusOptions{Iteration: new(2)}); err != nil {
 		t.Error(err)
 	}
 }
@@ -113,8 +113,8 @@ func TestPlotSynthesisStatus(t *testing.T) {
 	m := newFakeMetamer(target, 10, 1, 2)
 	// Every non-empty subset of the four panels.
 	for mask := 1; mask < 16; mask++ {
-		var included []string
-		wantKinds := map[string]int{}
+		var included []Panel
+		wantKinds := map[AxesKind]int{}
 		for i, name := range allPanels {
 			if mask&(1<<i) == 0 {
 				continue
@@ -122,20 +122,20 @@ func TestPlotSynthesisStatus(t *testing.T) {
 			included = append(included, name)
 			switch name {
 			case PanelMetamer:
-				wantKinds["image"]++
+				wantKinds[ImageAxes]++
 			case PanelLoss:
-				wantKinds["loss"]++
+				wantKinds[LossAxes]++
 			case PanelRepresentationError:
-				wantKinds["image"] += 2
+				wantKinds[ImageAxes] += 2
 			case PanelPixelValues:
-				wantKinds["histogram"]++
+				wantKinds[HistogramAxes]++
 			}
 		}
 		f, err := PlotSynthesisStatus(m, StatusOptions{IncludedPlots: included})
 		if err != nil {
 			t.Fatalf("%v: %v", included, err)
 		}
-		kinds := map[string]int{}
+		kinds := map[AxesKind]int{}
 		for _, a := range f.Axes {
 			kinds[a.Kind]++
 		}
@@ -166,13 +166,13 @@ func TestPlotSynthesisStatus(t *testing.T) {
 	}
 	writeTmp(t, "status.png", f.Image())
 
-	f, err = PlotSynthesisStatus(m, StatusOptions{RepresentationErrorAsRGB: true, IncludedPlots: []string{PanelRepresentationError}})
+	f, err = PlotSynthesisStatus(m, StatusOptions{RepresentationErrorAsRGB: true, IncludedPlots: []Panel{PanelRepresentationError}})
 	if err == nil {
 		t.Errorf("2-channel representation error shown as RGB: %+v", f.Axes)
 	}
 	m3 := newFakeMetamer(target, 10, 2, 3)
 	m3.rep3D = true
-	f, err = PlotSynthesisStatus(m3, StatusOptions{Iteration: Index(4), IncludedPlots: []string{PanelRepresentationError}})
+	f, err = PlotSynthesisStatus(m3, StatusOptions{Iteration: new(4), IncludedPlots: []Panel{PanelRepresentationError}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestPlotSynthesisStatus(t *testing.T) {
 	if f, err = PlotPixelValues(m, StatusOptions{}); err != nil || f.Axes[0].Title != "Histogram of pixel values" {
 		t.Errorf("PlotPixelValues: %v", err)
 	}
-	if f, err := PlotSynthesisStatus(m, StatusOptions{WidthRatios: map[string]float64{PanelLoss: 2}, FigSize: [2]float64{10, 4}}); err != nil ||
+	if f, err := PlotSynthesisStatus(m, StatusOptions{WidthRatios: map[Panel]float64{PanelLoss: 2}, FigSize: [2]float64{10, 4}}); err != nil ||
 		f.Image().Bounds().Dx() != 720 || f.Image().Bounds().Dy() != 288 {
 		t.Errorf("figsize/width ratios: %v", err)
 	}
@@ -196,12 +196,12 @@ func TestPlotSynthesisStatus(t *testing.T) {
 		o    StatusOptions
 		want string
 	}{
-		{m, StatusOptions{IncludedPlots: []string{"plot_loss", "misc", "plot_bad"}}, `included_plots contained value(s) "misc", "plot_bad"`},
-		{m, StatusOptions{IncludedPlots: []string{}}, "empty"},
-		{noProgress, StatusOptions{Iteration: Index(3)}, "without storing progress"},
-		{m3, StatusOptions{Iteration: Index(3)}, "every 2 iterations"},
-		{m, StatusOptions{Iteration: Index(10)}, "out of range"},
-		{m, StatusOptions{WidthRatios: map[string]float64{PanelPixelValues: 2}}, "width_ratios"},
+		{m, StatusOptions{IncludedPlots: []Panel{"plot_loss", "misc", "plot_bad"}}, `included_plots contained value(s) "misc", "plot_bad"`},
+		{m, StatusOptions{IncludedPlots: []Panel{}}, "empty"},
+		{noProgress, StatusOptions{Iteration: new(3)}, "without storing progress"},
+		{m3, StatusOptions{Iteration: new(3)}, "every 2 iterations"},
+		{m, StatusOptions{Iteration: new(10)}, "out of range"},
+		{m, StatusOptions{WidthRatios: map[Panel]float64{PanelPixelValues: 2}}, "width_ratios"},
 		{m, StatusOptions{BatchIdx: 3}, "batch_idx 3 out of range"},
 		{nil, StatusOptions{}, "nil"},
 	} {
@@ -266,15 +266,15 @@ func TestAnimate(t *testing.T) {
 
 	// Titles and limits stay those of frame 0.
 	m2 := newFakeMetamer(ramp(1, 1, 16, 16, 0, 1.0/256), 4, 1, 1)
-	a2, err := Animate(m2, AnimateOptions{FrameRate: 5, StatusOptions: StatusOptions{IncludedPlots: []string{PanelMetamer, PanelRepresentationError}}})
+	a2, err := Animate(m2, AnimateOptions{FrameRate: 5, StatusOptions: StatusOptions{IncludedPlots: []Panel{PanelMetamer, PanelRepresentationError}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(a2.HTML(), "delay = 200") {
 		t.Error("framerate 5 should give 200 ms frames")
 	}
-	r, _ := newStatusRenderer(m2, StatusOptions{VRange: VRangeLimits(0, 1)})
-	r.freeze, r.frozen = true, map[string][]imagePanel{}
+	r, _ := newStatusRenderer(m2, StatusOptions{VRange: Limits{0, 1}})
+	r.freeze, r.frozen = true, map[Panel][]imagePanel{}
 	f0, err := r.render(synthState{image: m2.SavedMetamers()[0], lossIdx: 0, repIter: 0})
 	if err != nil {
 		t.Fatal(err)
@@ -293,20 +293,20 @@ func TestAnimate(t *testing.T) {
 	if _, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 0.01), 4, 0, 1), AnimateOptions{}); err == nil || !strings.Contains(err.Error(), "without storing progress") {
 		t.Errorf("animation without stored progress: %v", err)
 	}
-	if _, err := Animate(m, AnimateOptions{StatusOptions: StatusOptions{Iteration: Index(0)}}); err == nil {
+	if _, err := Animate(m, AnimateOptions{StatusOptions: StatusOptions{Iteration: new(0)}}); err == nil {
 		t.Error("Animate accepted an iteration")
 	}
 	if _, err := Animate(m, AnimateOptions{FrameRate: -1}); err == nil {
 		t.Error("negative framerate accepted")
 	}
-	if _, err := Animate(m, AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []string{"nope"}}}); err == nil || !strings.Contains(err.Error(), "contained value(s)") {
+	if _, err := Animate(m, AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []Panel{"nope"}}}); err == nil || !strings.Contains(err.Error(), "contained value(s)") {
 		t.Errorf("bad plot name: %v", err)
 	}
 }
 
 func TestNewAnimation(t *testing.T) {
-	f1, _ := ImshowTensor(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{NoTitles: true})
-	f2, _ := ImshowTensor(ramp(1, 1, 4, 4, 1, -1), ImshowOptions{NoTitles: true})
+	f1, _ := imshowOne(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{NoTitles: true})
+	f2, _ := imshowOne(ramp(1, 1, 4, 4, 1, -1), ImshowOptions{NoTitles: true})
 	a, err := NewAnimation([]image.Image{f1.Image(), f2.Image()}, 2)
 	if err != nil || a.Len() != 2 {
 		t.Fatalf("%v", err)
@@ -318,7 +318,7 @@ func TestNewAnimation(t *testing.T) {
 	if err := a.SaveHTML(dir + "/a.html"); err != nil {
 		t.Error(err)
 	}
-	big, _ := ImshowTensor(ramp(1, 1, 8, 8, 0, 1), ImshowOptions{NoTitles: true})
+	big, _ := imshowOne(ramp(1, 1, 8, 8, 0, 1), ImshowOptions{NoTitles: true})
 	if _, err := NewAnimation([]image.Image{f1.Image(), big.Image()}, 2); err == nil {
 		t.Error("frames of different sizes accepted")
 	}
@@ -340,3 +340,70 @@ func (e *fakeEigen) Image() *tensors.Tensor            { return e.img }
 func (e *fakeEigen) Eigendistortions() *tensors.Tensor { return e.dist }
 func (e *fakeEigen) Eigenindex() []int                 { return e.idx }
 func (e *fakeEigen) Eigenvalues() []float64            { return e.vals }
+
+// TestPlotLossTitle checks that a title is drawn above the axes and never
+// cut off: a long or multi-line title makes the figure larger instead, and
+// the plot keeps its size and look.
+func TestPlotLossTitle(t *testing.T) {
+	losses := []float64{0.1, 0.05, 0.02, 0.01, 0.004}
+	plain, err := PlotLoss(losses, LossOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, title  string
+		grows, wider bool
+	}{
+		{"one line", "Loss of the metamer from white noise", false, false},
+		{"two lines", "Loss of the metamer\nfrom white noise", false, false},
+		{"six lines", "a\nb\nc\nd\ne\nf", true, false},
+		{"long line", strings.Repeat("a long title ", 12), false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := PlotLoss(losses, LossOptions{Title: c.title})
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeTmp(t, "plot_loss_title_"+strings.ReplaceAll(c.name, " ", "_")+".png", f.Image())
+			img := toRGBA(f.Image())
+			b := img.Bounds()
+			ax, pax := f.Axes[0].Rect, plain.Axes[0].Rect
+			if f.Axes[0].Title != c.title || ax.Size() != pax.Size() {
+				t.Errorf("axes %+v, want title %q and the size of %v", f.Axes[0], c.title, pax)
+			}
+			if got := b.Dy() > 345; got != c.grows {
+				t.Errorf("figure %v: taller %v, want %v", b.Size(), got, c.grows)
+			}
+			if got := b.Dx() > 460; got != c.wider {
+				t.Errorf("figure %v: wider %v, want %v", b.Size(), got, c.wider)
+			}
+			if ax.Max.Y-b.Max.Y != pax.Max.Y-345 {
+				t.Errorf("axes %v in %v: the margin below the axes changed (was %v in 460×345)", ax, b, pax)
+			}
+			// The title's ink lies above the axes, away from the figure's edges.
+			ink := image.Rectangle{}
+			for y := 0; y < ax.Min.Y-2; y++ {
+				for x := 0; x < b.Dx(); x++ {
+					if c := img.RGBAAt(x, y); c.R < 128 {
+						ink = ink.Union(image.Rect(x, y, x+1, y+1))
+					}
+				}
+			}
+			if ink.Empty() || ink.Min.Y < 1 || ink.Min.X < 1 || ink.Max.X > b.Dx()-1 {
+				t.Errorf("title ink at %v in a %v figure: missing or cut off", ink, b.Size())
+			}
+			if mid := (ink.Min.X + ink.Max.X) / 2; abs(mid-(ax.Min.X+ax.Max.X)/2) > 3 {
+				t.Errorf("title centred at x=%d, axes at x=%d", mid, (ax.Min.X+ax.Max.X)/2)
+			}
+			svg, err := f.SVG()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(c.title, "\n") {
+				if !bytes.Contains(svg, []byte(">"+line+"<")) {
+					t.Errorf("SVG lacks the title line %q", line)
+				}
+			}
+		})
+	}
+}

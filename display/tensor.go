@@ -18,7 +18,7 @@ type plane struct {
 // at returns the value of channel c at row y, column x.
 func (p plane) at(y, x, c int) float64 { return p.Pix[(y*p.W+x)*p.C+c] }
 
-// finite reports whether the plane has at least one non-NaN value.
+// hasNumber reports whether the plane has at least one non-NaN value.
 func (p plane) hasNumber() bool {
 	for _, v := range p.Pix {
 		if !math.IsNaN(v) {
@@ -147,7 +147,7 @@ func selectPlanes(imgs []*tensors.Tensor, batchIdx, channelIdx *int, asRGB bool)
 		switch {
 		case asRGB:
 			if len(cs) != 3 && len(cs) != 4 {
-				return nil, fmt.Errorf("image %d: as_rgb needs 3 or 4 channels, got %d", k, len(cs))
+				return nil, fmt.Errorf("image %d: as_rgb (AsRGB) needs 3 or 4 channels, got %d", k, len(cs))
 			}
 			for _, b := range bs {
 				out = append(out, a.rgb(b))

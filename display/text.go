@@ -91,15 +91,42 @@ func drawTitle(dst *image.RGBA, cx, axisTop float64, title string, px, padPx flo
 	if err != nil {
 		return err
 	}
-	b, _ := font.BoundString(f, "lp")
-	ascent, descent := -fix(b.Min.Y), fix(b.Max.Y)
-	pitch := descent + 1.2*ascent
-	lines := strings.Split(title, "\n")
-	base := axisTop - padPx - descent - float64(len(lines)-1)*pitch
-	for i, line := range lines {
-		drawString(dst, f, cx, base+float64(i)*pitch, line, 0.5, color.Black)
+	baselines, err := titleBaselines(title, axisTop, px, padPx)
+	if err != nil {
+		return err
+	}
+	for i, line := range strings.Split(title, "\n") {
+		drawString(dst, f, cx, baselines[i], line, 0.5, color.Black)
 	}
 	return nil
+}
+
+// lineMetrics returns the ascent and descent of the face at px pixels, as
+// measured on "lp".
+func lineMetrics(px float64) (ascent, descent float64, err error) {
+	f, err := face(px)
+	if err != nil {
+		return 0, 0, err
+	}
+	b, _ := font.BoundString(f, "lp")
+	return -fix(b.Min.Y), fix(b.Max.Y), nil
+}
+
+// titleBaselines returns the baseline of each line of a title drawn by
+// drawTitle.
+func titleBaselines(title string, axisTop, px, padPx float64) ([]float64, error) {
+	ascent, descent, err := lineMetrics(px)
+	if err != nil {
+		return nil, err
+	}
+	pitch := descent + 1.2*ascent
+	n := strings.Count(title, "\n") + 1
+	base := axisTop - padPx - descent - float64(n-1)*pitch
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = base + float64(i)*pitch
+	}
+	return out, nil
 }
 
 // titleHeight is how far above the axis top drawTitle's text reaches.
@@ -107,14 +134,28 @@ func titleHeight(title string, px, padPx float64) (float64, error) {
 	if px < minTextPx || title == "" {
 		return 0, nil
 	}
+	ascent, descent, err := lineMetrics(px)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Count(title, "\n") + 1
+	return padPx + descent + float64(lines-1)*(descent+1.2*ascent) + ascent, nil
+}
+
+// titleWidth is the width of drawTitle's longest line.
+func titleWidth(title string, px float64) (float64, error) {
+	if px < minTextPx || title == "" {
+		return 0, nil
+	}
 	f, err := face(px)
 	if err != nil {
 		return 0, err
 	}
-	b, _ := font.BoundString(f, "lp")
-	ascent, descent := -fix(b.Min.Y), fix(b.Max.Y)
-	lines := strings.Count(title, "\n") + 1
-	return padPx + descent + float64(lines-1)*(descent+1.2*ascent) + ascent, nil
+	w := 0.0
+	for _, line := range strings.Split(title, "\n") {
+		w = max(w, fix(font.MeasureString(f, line)))
+	}
+	return w, nil
 }
 
 // drawString draws s with its baseline at y; hAlign 0 puts x at the left

@@ -7,104 +7,112 @@ import (
 	"strings"
 )
 
-// VRange chooses the colour limits (vmin, vmax) of image panels: either a
-// named mode or fixed limits. The zero value is plenoptic's default, "indep1".
-//
-// Modes ("auto*" pools the values of all panels, "indep*" works per panel;
-// NaNs are ignored):
-//
-//	auto0, indep0   (-M, M) with M = max(|min|, |max|)
-//	auto1, indep1   (min, max); "auto" is auto1
-//	auto2, indep2   mean ± 2·std (population std)
-//	auto3, indep3   (p10 - (p90-p10)/8, p90 + (p90-p10)/8), linear percentiles
-type VRange struct {
-	mode     string
-	min, max float64
-	fixed    bool
+// VRange chooses the colour limits (vmin, vmax) of image panels. It is
+// either a VRangeMode constant (Indep1, Auto0, ...) or fixed Limits; nil is
+// plenoptic's default, Indep1. No other type implements it.
+type VRange interface {
+	// planeLimits returns one (vmin, vmax) pair per plane.
+	planeLimits(planes []plane) ([][2]float64, error)
+	// defaultCmap is the colormap used when none is given.
+	defaultCmap() *Colormap
 }
 
-// validModes lists the mode names VRangeMode accepts.
-var validModes = []string{"auto", "auto0", "auto1", "auto2", "auto3", "indep0", "indep1", "indep2", "indep3"}
+// VRangeMode is a rule that computes colour limits from the pixel values.
+// The Auto modes pool the values of all panels of a figure, the Indep modes
+// work on each panel alone; NaNs are ignored. A mode with a 0 uses the RdBu_r
+// colormap unless another is given, the others gray.
+type VRangeMode string
 
-// ValidVRangeModes returns the mode names VRangeMode accepts.
-func ValidVRangeModes() []string { return append([]string(nil), validModes...) }
+// The vrange modes of plenoptic. plenoptic's "auto" is Auto1.
+const (
+	// Indep1 and Auto1 use (min, max). Indep1 is the default.
+	Indep1 VRangeMode = "indep1"
+	Auto1  VRangeMode = "auto1"
+	// Indep0 and Auto0 use (-M, M) with M = max(|min|, |max|), for signed data.
+	Indep0 VRangeMode = "indep0"
+	Auto0  VRangeMode = "auto0"
+	// Indep2 and Auto2 use mean ± 2·std (population std).
+	Indep2 VRangeMode = "indep2"
+	Auto2  VRangeMode = "auto2"
+	// Indep3 and Auto3 use (p10 - (p90-p10)/8, p90 + (p90-p10)/8), with
+	// linearly interpolated percentiles.
+	Indep3 VRangeMode = "indep3"
+	Auto3  VRangeMode = "auto3"
+)
 
-// VRangeMode selects a named mode such as "indep1" or "auto0" (see VRange).
-// Unknown names are reported as an error when the figure is drawn.
-func VRangeMode(mode string) VRange { return VRange{mode: mode} }
+var vrangeModes = []VRangeMode{Auto0, Auto1, Auto2, Auto3, Indep0, Indep1, Indep2, Indep3}
 
-// VRangeLimits fixes (vmin, vmax) for every panel, like passing a 2-tuple to
-// plenoptic. Fixed limits use the gray colormap unless one is given.
-func VRangeLimits(vmin, vmax float64) VRange { return VRange{min: vmin, max: vmax, fixed: true} }
-
-// Mode returns the mode name ("indep1" for the zero value, "" for fixed limits).
-func (v VRange) Mode() string {
-	if v.fixed {
-		return ""
-	}
-	if v.mode == "" {
-		return "indep1"
-	}
-	return v.mode
+// Limits fixes (vmin, vmax) for every panel, like passing a 2-tuple as
+// plenoptic's vrange. Fixed limits use the gray colormap unless one is given.
+type Limits struct {
+	Min, Max float64 // vmin and vmax; both must be finite
 }
 
-// String describes the setting as plenoptic would print it.
-func (v VRange) String() string {
-	if v.fixed {
-		return fmt.Sprintf("(%g, %g)", v.min, v.max)
+// vrangeOrDefault resolves nil to plenoptic's default.
+func vrangeOrDefault(v VRange) VRange {
+	if v == nil {
+		return Indep1
 	}
-	return v.Mode()
+	return v
 }
 
-// defaultCmap is plenoptic's rule: RdBu_r when the mode contains "0", else gray.
-func (v VRange) defaultCmap() *Colormap {
-	if !v.fixed && strings.Contains(v.Mode(), "0") {
+// kind splits a mode into "auto" or "indep" and its digit; "auto" alone
+// (plenoptic's spelling of auto1) is accepted.
+func (m VRangeMode) kind() (pooled bool, digit string, err error) {
+	if m == "auto" {
+		return true, "1", nil
+	}
+	for _, v := range vrangeModes {
+		if m == v {
+			return strings.HasPrefix(string(m), "auto"), string(m[len(m)-1:]), nil
+		}
+	}
+	names := make([]string, len(vrangeModes))
+	for i, v := range vrangeModes {
+		names[i] = string(v)
+	}
+	return false, "", fmt.Errorf("unknown vrange %q: valid modes are %s (Auto0 ... Indep3), or fixed Limits", string(m), strings.Join(names, ", "))
+}
+
+func (m VRangeMode) defaultCmap() *Colormap {
+	if strings.Contains(string(m), "0") {
 		return RdBuR
 	}
 	return Gray
 }
 
-func (v VRange) validate() error {
-	if v.fixed {
-		if math.IsNaN(v.min) || math.IsNaN(v.max) {
-			return fmt.Errorf("vrange limits (%g, %g) contain NaN", v.min, v.max)
-		}
-		return nil
-	}
-	for _, m := range validModes {
-		if v.Mode() == m {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown vrange %q: valid modes are %s, or fixed limits (VRangeLimits)",
-		v.mode, strings.Join(validModes, ", "))
-}
-
-// limits returns one (vmin, vmax) pair per plane.
-func (v VRange) limits(planes []plane) ([][2]float64, error) {
-	if err := v.validate(); err != nil {
+func (m VRangeMode) planeLimits(planes []plane) ([][2]float64, error) {
+	pooled, digit, err := m.kind()
+	if err != nil {
 		return nil, err
 	}
 	out := make([][2]float64, len(planes))
-	mode := v.Mode()
-	switch {
-	case v.fixed:
-		for i := range out {
-			out[i] = [2]float64{v.min, v.max}
-		}
-	case strings.HasPrefix(mode, "auto"):
+	if pooled {
 		var all []float64
 		for _, p := range planes {
 			all = appendNumbers(all, p.Pix)
 		}
-		r := rangeOf(all, strings.TrimPrefix(mode, "auto"))
+		r := rangeOf(all, digit)
 		for i := range out {
 			out[i] = r
 		}
-	default: // indep
-		for i, p := range planes {
-			out[i] = rangeOf(appendNumbers(nil, p.Pix), strings.TrimPrefix(mode, "indep"))
-		}
+		return out, nil
+	}
+	for i, p := range planes {
+		out[i] = rangeOf(appendNumbers(nil, p.Pix), digit)
+	}
+	return out, nil
+}
+
+func (Limits) defaultCmap() *Colormap { return Gray }
+
+func (l Limits) planeLimits(planes []plane) ([][2]float64, error) {
+	if math.IsNaN(l.Min) || math.IsNaN(l.Max) || math.IsInf(l.Min, 0) || math.IsInf(l.Max, 0) {
+		return nil, fmt.Errorf("vrange limits (%g, %g) must be finite", l.Min, l.Max)
+	}
+	out := make([][2]float64, len(planes))
+	for i := range out {
+		out[i] = [2]float64{l.Min, l.Max}
 	}
 	return out, nil
 }
@@ -118,8 +126,8 @@ func appendNumbers(dst, src []float64) []float64 {
 	return dst
 }
 
-// rangeOf applies mode "0".."3" ("" means "1") to NaN-free values.
-func rangeOf(vals []float64, kind string) [2]float64 {
+// rangeOf applies the rule of mode digit "0".."3" to NaN-free values.
+func rangeOf(vals []float64, digit string) [2]float64 {
 	if len(vals) == 0 {
 		return [2]float64{math.NaN(), math.NaN()}
 	}
@@ -127,7 +135,7 @@ func rangeOf(vals []float64, kind string) [2]float64 {
 	for _, x := range vals {
 		lo, hi = math.Min(lo, x), math.Max(hi, x)
 	}
-	switch kind {
+	switch digit {
 	case "0":
 		m := math.Max(math.Abs(lo), math.Abs(hi))
 		return [2]float64{-m, m}

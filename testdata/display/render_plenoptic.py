@@ -24,7 +24,7 @@ plot_loss of 0.1*0.97**i and of a small metamer run; (f1, f2) plot_synthesis_sta
 display_eigendistortion of it on a 16x16 crop.
 
 display/sidebyside_test.go renders the same cases with package display from these arrays
-(GOLDEN_UPDATE=1 writes them into testdata/display/goplenoptic/); COMPARISON.md compares them.
+(`go test ./display/ -run TestSideBySidePlenoptic -update` writes them into testdata/display/goplenoptic/); COMPARISON.md compares them.
 The renders are deterministic: running this again reproduces the same files.
 """
 
