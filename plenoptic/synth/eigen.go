@@ -154,38 +154,11 @@ type EigenSynthesizeOptions struct {
 // approximation error = …".
 func (e *Eigendistortion) Synthesize(opts EigenSynthesizeOptions) (err error) {
 	defer catch(&err, "Eigendistortion.Synthesize")
-	if opts.Method == "" {
-		opts.Method = Power
+	if opts, err = opts.WithDefaults(); err != nil {
+		return err
 	}
-	if opts.K == 0 {
-		opts.K = 1
-	}
-	if opts.MaxIter == 0 {
-		opts.MaxIter = 1000
-	}
-	switch {
-	case opts.P == 0:
-		opts.P = 5
-	case opts.P < 0:
-		opts.P = 0
-	}
-	switch {
-	case opts.Q == 0:
-		opts.Q = 2
-	case opts.Q < 0:
-		opts.Q = 0
-	}
-	if opts.StopCriterion == 0 {
-		opts.StopCriterion = 1e-7
-	}
-	if opts.K < 0 || opts.K > e.n {
+	if opts.K > e.n {
 		return fmt.Errorf("k must be between 1 and the input dimension %d, got %d", e.n, opts.K)
-	}
-	if opts.MaxIter < 0 {
-		return errors.New("max_iter must be greater than zero")
-	}
-	if !(opts.StopCriterion >= 0) {
-		return fmt.Errorf("stop_criterion must be non-negative, got %v", opts.StopCriterion)
 	}
 	e.products = 0
 	rng := normalSource(opts.Seed)
@@ -198,6 +171,47 @@ func (e *Eigendistortion) Synthesize(opts EigenSynthesizeOptions) (err error) {
 		return e.synthesizePower(opts, rng)
 	}
 	return fmt.Errorf("method must be in [%s %s %s], got %q", Power, Exact, RandomizedSVD, opts.Method)
+}
+
+// WithDefaults validates o and returns it with plenoptic's defaults filled
+// in (Power, K 1, MaxIter 1000, P 5, Q 2, StopCriterion 1e-7; a negative P or
+// Q means 0).
+func (o EigenSynthesizeOptions) WithDefaults() (EigenSynthesizeOptions, error) {
+	if o.Method == "" {
+		o.Method = Power
+	}
+	if o.K == 0 {
+		o.K = 1
+	}
+	if o.MaxIter == 0 {
+		o.MaxIter = 1000
+	}
+	switch {
+	case o.P == 0:
+		o.P = 5
+	case o.P < 0:
+		o.P = 0
+	}
+	switch {
+	case o.Q == 0:
+		o.Q = 2
+	case o.Q < 0:
+		o.Q = 0
+	}
+	if o.StopCriterion == 0 {
+		o.StopCriterion = 1e-7
+	}
+	switch {
+	case o.K < 0:
+		return o, fmt.Errorf("k must be positive, got %d", o.K)
+	case o.MaxIter < 0:
+		return o, errors.New("max_iter must be greater than zero")
+	case !(o.StopCriterion >= 0):
+		return o, fmt.Errorf("stop_criterion must be non-negative, got %v", o.StopCriterion)
+	case o.Method != Power && o.Method != Exact && o.Method != RandomizedSVD:
+		return o, fmt.Errorf("method must be in [%s %s %s], got %q", Power, Exact, RandomizedSVD, o.Method)
+	}
+	return o, nil
 }
 
 // fisherGraph builds F·v for every column v of V ([c, C, H, W]) at x by

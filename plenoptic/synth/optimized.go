@@ -106,8 +106,9 @@ type SynthesizeOptions struct {
 	ProgressBar ProgressMode
 }
 
-// withDefaults validates o and fills in plenoptic's defaults.
-func (o SynthesizeOptions) withDefaults() (SynthesizeOptions, error) {
+// WithDefaults validates o and returns it with plenoptic's defaults filled
+// in (MaxIter 100, StopCriterion 1e-4, StopItersToCheck 50).
+func (o SynthesizeOptions) WithDefaults() (SynthesizeOptions, error) {
 	switch {
 	case o.MaxIter < 0:
 		return o, fmt.Errorf("max_iter must be non-negative, got %d", o.MaxIter)
@@ -288,7 +289,7 @@ func (s *OptimizedSynthesis) prepare(owner any, o SynthesizeOptions) error {
 // run is the loop of Synthesize for method m (owner is the object the
 // optimizer binds to).
 func (s *OptimizedSynthesis) run(owner any, m method, opts SynthesizeOptions) error {
-	o, err := opts.withDefaults()
+	o, err := opts.WithDefaults()
 	if err != nil {
 		return err
 	}

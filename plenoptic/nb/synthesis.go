@@ -1,0 +1,100 @@
+package nb
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/goplenoptic/goplenoptic/display"
+	"github.com/goplenoptic/goplenoptic/plenoptic/models"
+	"github.com/goplenoptic/goplenoptic/plenoptic/store"
+	"github.com/goplenoptic/goplenoptic/plenoptic/synth"
+)
+
+// Live returns a progress callback that shows a synthesis while it runs:
+// under GoNB a small view (loss curve and current image, titled title)
+// redrawn in place at most twice a second, elsewhere a terminal line. Use it
+// as SynthesizeOptions.Progress (nb's syntheses use it by default).
+func Live(title string) func(synth.Progress) {
+	live := &display.Live{Title: title}
+	return func(p synth.Progress) {
+		if !p.Done && !live.Due() {
+			return
+		}
+		cur, err := p.Current()
+		if err != nil {
+			cur = nil // eigendistortion stages without an image: show the loss alone
+		}
+		if p.Done {
+			Check(live.Final(p.Losses, cur))
+		} else {
+			Check(live.Update(p.Losses, cur))
+		}
+	}
+}
+
+// The embedded types are named by aliases so that the embedded fields do
+// not shadow the accessors of the same name (Metamer()).
+type (
+	storeMetamer = store.Metamer
+	storeEigen   = store.Eigendistortion
+)
+
+// Metamer is a metamer synthesis for notebooks: it has every accessor of
+// synth.Metamer, and its Synthesize goes through the result store and shows
+// a live view. Pass it to the display functions as it is.
+type Metamer struct {
+	*storeMetamer
+	// Title names the synthesis in its live view (default "Metamer").
+	Title string
+}
+
+// NewMetamer prepares a metamer synthesis of image for model (see
+// synth.NewMetamer); plenoptic's messages go to the cell's output unless
+// opts.Log says otherwise.
+func NewMetamer(image *tensors.Tensor, model models.Model, opts synth.MetamerOptions) *Metamer {
+	if opts.Log == nil {
+		opts.Log = Out
+	}
+	return &Metamer{storeMetamer: Must(Store().NewMetamer(image, model, opts)), Title: "Metamer"}
+}
+
+// Synthesize runs synth.Metamer.Synthesize through the store: it loads a
+// stored result of the same inputs, resumes one when only MaxIter grew, or
+// computes; it prints which, and shows a live view unless opts.Progress is
+// set.
+func (m *Metamer) Synthesize(opts synth.SynthesizeOptions) {
+	if opts.Progress == nil {
+		opts.Progress = Live(m.Title)
+	}
+	_ = Must(m.storeMetamer.Synthesize(opts))
+}
+
+// Eigendistortion is an eigendistortion analysis for notebooks: it has every
+// accessor of synth.Eigendistortion, and its Synthesize goes through the
+// result store.
+type Eigendistortion struct {
+	*storeEigen
+}
+
+// NewEigendistortion prepares the eigendistortion analysis of model at
+// image (see synth.NewEigendistortion); plenoptic's messages go to the
+// cell's output unless opts.Log says otherwise.
+func NewEigendistortion(image *tensors.Tensor, model models.Model, opts synth.EigendistortionOptions) *Eigendistortion {
+	if opts.Log == nil {
+		opts.Log = Out
+	}
+	return &Eigendistortion{storeEigen: Must(Store().NewEigendistortion(image, model, opts))}
+}
+
+// Synthesize runs synth.Eigendistortion.Synthesize through the store (loaded
+// when the same analysis was stored) and prints which. Unless opts asks for
+// other progress reports, a power run prints a line every 250 iterations.
+func (e *Eigendistortion) Synthesize(opts synth.EigenSynthesizeOptions) {
+	if opts.Progress == nil && opts.ProgressEvery == 0 {
+		opts.ProgressEvery = 250
+	}
+	_ = Must(e.storeEigen.Synthesize(opts))
+}
+
+var (
+	_ display.MetamerView         = (*Metamer)(nil)
+	_ display.EigendistortionView = (*Eigendistortion)(nil)
+)
