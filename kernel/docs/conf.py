@@ -32,8 +32,11 @@ nb_ipywidgets_js = {}
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
-# Go everywhere a block does not name its language (doc comments, README blocks).
-highlight_language = "go"
+# Blocks that name no language (in a notebook's prose) stay plain: lexing them as
+# Go could fail (warnings are errors). Code cells are Go (the notebooks' kernel
+# language, with GoNB's lines: _ext/goplenoptic_sphinx.py); apidoc fences Go code
+# as go and the rest as text.
+highlight_language = "none"
 
 # MathJax served from the site itself: kernel/setup.sh unpacks the pinned npm
 # package into .local/docs-static/mathjax/, copied into _static/ below.
