@@ -439,7 +439,8 @@ func TestDocsInBrowser(t *testing.T) {
 	}
 	start := time.Now()
 	ids := map[string]map[string]bool{}
-	links := map[string]string{} // link -> first page that has it
+	links := map[string]string{}       // link -> first page that has it
+	linksFrom := map[string][]string{} // page -> the links on it
 	images, videos, mathPages := 0, 0, 0
 	visit := func(rel, query string) pageReport {
 		res, err := p.visit(srv.URL + "/" + rel + query)
@@ -494,6 +495,7 @@ func TestDocsInBrowser(t *testing.T) {
 			set[id] = true
 		}
 		ids[rel] = set
+		linksFrom[rel] = r.Links
 		for _, l := range r.Links {
 			if _, ok := links[l]; !ok {
 				links[l] = rel
@@ -551,6 +553,33 @@ func TestDocsInBrowser(t *testing.T) {
 			if !set[u.Fragment] {
 				t.Errorf("%s links to %s#%s: no such element", from, rel, u.Fragment)
 			}
+		}
+	}
+	// Navigation: every page can be reached from the landing page by following links.
+	reached := map[string]bool{"index.html": true}
+	for queue := []string{"index.html"}; len(queue) > 0; queue = queue[1:] {
+		for _, l := range linksFrom[queue[0]] {
+			u, err := url.Parse(l)
+			if err != nil || "http://"+u.Host != srv.URL {
+				continue
+			}
+			rel := strings.TrimPrefix(u.Path, "/")
+			if rel == "" || strings.HasSuffix(rel, "/") {
+				rel += "index.html"
+			}
+			if _, isPage := linksFrom[rel]; isPage && !reached[rel] {
+				reached[rel] = true
+				queue = append(queue, rel)
+			}
+		}
+	}
+	// The search page is reached through the search form every page has.
+	if b, err := os.ReadFile(filepath.Join(site, "index.html")); err == nil && strings.Contains(string(b), `action="search.html"`) {
+		reached["search.html"] = true
+	}
+	for _, rel := range pages {
+		if !reached[rel] {
+			t.Errorf("%s cannot be reached from the landing page", rel)
 		}
 	}
 	if videos == 0 || mathPages == 0 || images < len(siteNbs) {
