@@ -49,9 +49,11 @@ notebooks: setup
 	.venv/bin/python kernel/execute.py --timeout $(CELL_TIMEOUT) --out docs/notebooks $(NOTEBOOKS)
 	$(MAKE) docs
 
-## docs: HTML pages (docs/*.html, docs/index.html) from the executed notebooks.
+## docs: the documentation site, docs/_build/html/index.html, from the notebooks executed into
+## docs/notebooks/ (nothing is executed again) and the Go doc comments (kernel/docs/README.md).
 docs:
-	.venv/bin/python kernel/build_docs.py docs $(addprefix docs/notebooks/,$(notdir $(NOTEBOOKS)))
+	@test -x .venv/bin/sphinx-build || { echo "make docs: run 'make setup' (or 'make notebooks') first" >&2; exit 1; }
+	.venv/bin/python kernel/docs/build.py --notebooks docs/notebooks --out docs/_build --sources $(NOTEBOOKS)
 
 clean:
 	rm -rf .venv .venv-ref .bin .local

@@ -10,5 +10,8 @@ func TestMain(m *testing.M) {
 	if introDir != "" {
 		os.RemoveAll(introDir)
 	}
+	if docsWork != "" {
+		os.RemoveAll(docsWork)
+	}
 	os.Exit(code)
 }

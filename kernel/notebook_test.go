@@ -137,16 +137,32 @@ func lastLines(s string, n int) string {
 }
 
 var (
-	introOnce sync.Once
-	introDir  string
-	introErr  string
+	introOnce   sync.Once
+	introDir    string // made by executedIntroduction, removed by TestMain
+	introShared string // given by $GOPLENOPTIC_EXECUTED_DIR, left alone
+	introErr    string
 )
+
+// EnvExecuted names a folder that already holds an executed
+// introduction.ipynb (e.g. docs/notebooks after `make notebooks`): when set,
+// the tests read it instead of executing the notebook again. Unset (as in
+// `make test`), the notebook is executed once per test binary.
+const EnvExecuted = "GOPLENOPTIC_EXECUTED_DIR"
 
 // executedIntroduction executes notebooks/introduction.ipynb once per test
 // binary and returns the folder holding the executed copy.
 func executedIntroduction(t *testing.T) string {
 	t.Helper()
 	introOnce.Do(func() {
+		if dir := os.Getenv(EnvExecuted); dir != "" {
+			if _, err := os.Stat(filepath.Join(dir, "introduction.ipynb")); err != nil {
+				introErr = fmt.Sprintf("%s=%s: %v", EnvExecuted, dir, err)
+				return
+			}
+			introShared = dir
+			t.Logf("reading the executed notebook from %s (%s)", dir, EnvExecuted)
+			return
+		}
 		dir, err := os.MkdirTemp("", "goplenoptic-notebook-")
 		if err != nil {
 			introErr = err.Error()
@@ -168,6 +184,9 @@ func executedIntroduction(t *testing.T) string {
 	})
 	if introErr != "" {
 		t.Fatal(introErr)
+	}
+	if introShared != "" {
+		return introShared
 	}
 	return introDir
 }

@@ -3,12 +3,14 @@
 # docker/Dockerfile. Idempotent and project-local: everything lands under the
 # repository (.venv, .bin, .local); nothing is installed globally.
 #
-#   .venv/               Python venv: jupyter-core, jupyter-client, nbclient, nbconvert
+#   .venv/               Python venv: jupyter-core, jupyter-client, nbclient, nbconvert;
+#                        Sphinx, myst-nb, pydata-sphinx-theme (the docs site)
 #   .bin/                gonb (built from go.mod), goimports, gopls
 #   .local/pjrt/         pjrt_c_api_cpu_plugin.so (from the xla-cpu-pjrt wheel);
 #                        pjrt_c_api_cuda_plugin.so where an NVIDIA GPU is present
 #   .local/data/         the images and data files plenoptic 1.1.0's wheel ships (sha256 checked)
 #   .local/jupyter/      JUPYTER_DATA_DIR with the gonb kernel spec
+#   .local/docs-static/  MathJax (npm package mathjax, sha256 checked) for the docs site
 #   .local/cache/        downloaded wheels
 set -euo pipefail
 WITH_TEST_TOOLS=0
@@ -33,6 +35,8 @@ XLA_CPU_WHEEL="xla-cpu-pjrt==0.0.1"
 PLENOPTIC_WHEEL="plenoptic==1.1.0"
 GOPLS_VERSION="v0.20.0"
 GOIMPORTS_VERSION="v0.36.0"
+MATHJAX_VERSION="3.2.2"   # npm package, for the docs site
+MATHJAX_SHA=1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
 PLENOPTIC_WHEEL_SHA=0be6fce389fce3c1b1caf9138e65a30942b8958dff5f2a17eaf95de27b6f3e81
 # Files taken from the plenoptic wheel into .local/data: "path-in-wheel sha256".
 BUNDLED_FILES=(
@@ -47,7 +51,7 @@ BUNDLED_FILES=(
 
 # 1. Python venv for headless notebook execution.
 if [ ! -x .venv/bin/jupyter-nbconvert ] || ! cmp -s kernel/requirements.txt .venv/.requirements; then
-  say "creating .venv (jupyter, nbclient, nbconvert)"
+  say "creating .venv (jupyter, nbclient, nbconvert, sphinx, myst-nb)"
   "$PY" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r kernel/requirements.txt
   cp kernel/requirements.txt .venv/.requirements
@@ -123,7 +127,27 @@ else
   say "bundled images and data files present, sha256 ok"
 fi
 
-# 5. For `make test`: headless Chromium (checks the built docs) and ffmpeg (MP4 animations),
+# 5. MathJax for the documentation site, which serves it itself (no CDN): the pinned npm
+#    package (sha256 checked), the parts of its es5 build that tex-mml-chtml.js loads.
+MJ="$LOCAL/docs-static/mathjax"
+if [ "$(cat "$MJ/.version" 2>/dev/null)" != "$MATHJAX_VERSION" ] || [ ! -s "$MJ/tex-mml-chtml.js" ]; then
+  command -v npm >/dev/null || { echo "setup: npm is needed to fetch MathJax for the docs (apt-get install npm)" >&2; exit 1; }
+  say "fetching MathJax $MATHJAX_VERSION (npm) into .local/docs-static/mathjax"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm_config_cache="$tmp/npm-cache" npm pack --silent "mathjax@$MATHJAX_VERSION" >/dev/null)
+  check_sha "$tmp/mathjax-$MATHJAX_VERSION.tgz" "$MATHJAX_SHA" || { echo "setup: mathjax-$MATHJAX_VERSION.tgz sha256 mismatch" >&2; exit 1; }
+  tar -xzf "$tmp/mathjax-$MATHJAX_VERSION.tgz" -C "$tmp"
+  es5="$tmp/package/es5"
+  rm -rf "$MJ.tmp" && mkdir -p "$MJ.tmp/output"
+  cp -r "$es5/tex-mml-chtml.js" "$es5/input" "$es5/ui" "$es5/a11y" "$es5/sre" "$tmp/package/LICENSE" "$MJ.tmp/"
+  cp -r "$es5/output/chtml.js" "$es5/output/chtml" "$MJ.tmp/output/"
+  echo "$MATHJAX_VERSION" > "$MJ.tmp/.version"
+  rm -rf "$MJ" && mv "$MJ.tmp" "$MJ" && rm -rf "$tmp"
+else
+  say "MathJax $MATHJAX_VERSION present"
+fi
+
+# 6. For `make test`: headless Chromium (checks the built docs) and ffmpeg (MP4 animations),
 #    Debian packages, installed only when missing.
 if [ "$WITH_TEST_TOOLS" = 1 ]; then
   missing=()
@@ -140,6 +164,6 @@ if [ "$WITH_TEST_TOOLS" = 1 ]; then
   fi
 fi
 
-# 6. The gonb kernel spec, in the project's own JUPYTER_DATA_DIR.
+# 7. The gonb kernel spec, in the project's own JUPYTER_DATA_DIR.
 go run ./kernel/cmd/gonbkernel install --root "$ROOT"
 say "done"
