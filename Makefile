@@ -14,7 +14,7 @@ export LD_LIBRARY_PATH := $(CUDA_LIBS)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH
 endif
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: setup test bench reference notebooks docs clean
+.PHONY: setup test bench reference notebooks docs lab strip clean
 
 ## setup: everything a fresh machine needs, project-local and idempotent.
 setup:
@@ -45,8 +45,12 @@ NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
 CELL_TIMEOUT ?= 1800
 
 ## notebooks: execute the notebooks headless (outputs in docs/notebooks/), then build the docs.
+## Syntheses go to a result store of their own, emptied first, so that the executed notebooks
+## show every synthesis computed (NOTEBOOK_STORE=<dir> to keep and reuse one).
+NOTEBOOK_STORE ?=
 notebooks: setup
-	.venv/bin/python kernel/execute.py --timeout $(CELL_TIMEOUT) --out docs/notebooks $(NOTEBOOKS)
+	@store="$(NOTEBOOK_STORE)"; if [ -z "$$store" ]; then store=$(ROOT)/.local/notebook-store; rm -rf "$$store"; fi; \
+	GOPLENOPTIC_STORE="$$store" .venv/bin/python kernel/execute.py --timeout $(CELL_TIMEOUT) --out docs/notebooks $(NOTEBOOKS)
 	$(MAKE) docs
 
 ## docs: the documentation site, docs/_build/html/index.html, from the notebooks executed into
@@ -54,6 +58,17 @@ notebooks: setup
 docs:
 	@test -x .venv/bin/sphinx-build || { echo "make docs: run 'make setup' (or 'make notebooks') first" >&2; exit 1; }
 	.venv/bin/python kernel/docs/build.py --notebooks docs/notebooks --out docs/_build --sources $(NOTEBOOKS)
+
+## lab: JupyterLab on http://127.0.0.1:$(LAB_PORT) with the gonb kernel, on working copies of the
+## notebooks in .local/lab/ (the tracked notebooks stay output-free).
+LAB_PORT ?= 8888
+LAB_TOKEN ?=
+lab: setup
+	bash kernel/lab.sh $(LAB_PORT) $(LAB_TOKEN)
+
+## strip: copy the working copies of .local/lab/ back into notebooks/, without their outputs.
+strip:
+	.venv/bin/python kernel/strip.py .local/lab/*.ipynb --out notebooks
 
 clean:
 	rm -rf .venv .venv-ref .bin .local

@@ -11,6 +11,7 @@ and the exit status is 1.
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -19,14 +20,29 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 
+# GoNB reports a cell program that exits non-zero (nb.Must stops a cell that way) with a
+# line "exit status N" on stderr, and a panic with "panic:".
+FAILED_PROGRAM = re.compile(r"^(exit status \d+|panic:)", re.MULTILINE)
+
+
 def error_outputs(nb):
     """Yield (index, cell, output) for every error output in nb."""
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 yield i, cell, out
-            elif out.get("output_type") == "stream" and out.get("name") == "stderr" and "panic:" in out.get("text", ""):
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr" and FAILED_PROGRAM.search(out.get("text", "")):
                 yield i, cell, out
+
+
+class CellProgramFailed(Exception):
+    """A cell's program exited non-zero (GoNB shows no error output for it)."""
+
+
+def stop_on_failed_program(cell, cell_index, execute_reply):
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr" and FAILED_PROGRAM.search(out.get("text", "")):
+            raise CellProgramFailed(f"cell {cell_index} failed")
 
 
 def run(path, out_path, timeout):
@@ -37,12 +53,13 @@ def run(path, out_path, timeout):
         kernel_name="gonb",
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
         allow_errors=False,
+        on_cell_executed=stop_on_failed_program,
     )
     start = time.time()
     failed = None
     try:
         client.execute()
-    except (CellExecutionError, CellTimeoutError) as e:
+    except (CellExecutionError, CellTimeoutError, CellProgramFailed) as e:
         failed = e
     nbformat.write(nb, out_path)
     elapsed = time.time() - start

@@ -141,6 +141,7 @@ var (
 	introDir    string // made by executedIntroduction, removed by TestMain
 	introShared string // given by $GOPLENOPTIC_EXECUTED_DIR, left alone
 	introErr    string
+	introLog    string // what executing the notebook printed
 )
 
 // EnvExecuted names a folder that already holds an executed
@@ -173,9 +174,11 @@ func executedIntroduction(t *testing.T) string {
 		py := filepath.Join(root, ".venv", "bin", "python")
 		cmd := exec.Command(py, filepath.Join(root, "kernel", "execute.py"), "--timeout", "1800", "--out", dir,
 			filepath.Join(root, "notebooks", "introduction.ipynb"))
-		cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root))
+		// A fresh result store: every synthesis is computed once, then loaded.
+		cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root), "GOPLENOPTIC_STORE="+filepath.Join(dir, "store"))
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
+		introLog = string(out)
 		if err != nil {
 			introErr = fmt.Sprintf("executing the notebook failed: %v\n%s", err, lastLines(string(out), 80))
 			return
@@ -193,27 +196,29 @@ func executedIntroduction(t *testing.T) string {
 
 // TestIntroductionNotebook runs the tutorial end to end on the gonb kernel and
 // checks what it shows: no errors, a picture in every figure cell, the
-// backend line, plenoptic's messages, and the roll comparison's numbers.
+// tutorial's titles, the backend line, plenoptic's messages, one store line
+// per synthesis, and the roll comparison's numbers.
 func TestIntroductionNotebook(t *testing.T) {
 	nb := readNotebook(t, filepath.Join(executedIntroduction(t), "introduction.ipynb"))
-	var stdout, stderr strings.Builder
+	var stdout, sources strings.Builder
 	figures := 0
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
 			continue
 		}
 		src := c.SourceText()
+		sources.WriteString(src)
 		for _, o := range c.Outputs {
 			if o.OutputType == "error" {
 				t.Errorf("cell %d has an error output:\n%s", i, src)
 			}
 			if o.OutputType == "stream" && o.Name == "stderr" {
-				stderr.WriteString(joinText(o.Text))
+				t.Errorf("cell %d writes to stderr: %q", i, joinText(o.Text))
 			}
 		}
 		stdout.WriteString(c.Stdout())
 		if body := src[strings.Index(src, "%%")+1:]; strings.Contains(src, "%%") &&
-			(strings.Contains(body, "imshow(") || strings.Contains(body, "show(") || strings.Contains(body, ".Show()") || strings.Contains(body, "metamerGrid(")) {
+			(strings.Contains(body, "nb.Imshow(") || strings.Contains(body, "nb.Show(") || strings.Contains(body, "metamerGrid(")) {
 			figures++
 			if !c.HasImage() {
 				t.Errorf("figure cell %d shows no image:\n%s", i, src)
@@ -223,27 +228,48 @@ func TestIntroductionNotebook(t *testing.T) {
 	if figures < 19 { // the tutorial's cells 2, 6, 8-11, 13, 14, 16, 17, 19, 21, 22, 24, 26-30
 		t.Errorf("only %d figure cells found; the tutorial has 19", figures)
 	}
+	// The tutorial's figure titles, word for word (spec §9), as Go string literals.
+	for _, title := range []string{
+		"Original image", "Model output", "Initial image", "Synthesized metamer",
+		`Model representation\nof original image`, `Model representation\nof synthesized metamer`,
+		"Maximum eigendistortion", "Minimum eigendistortion",
+		`LG Maximum eigendistortion\n (on Curie)`, `LG Minimum eigendistortion\n (on Curie)`,
+		`CenterSurround Maximum \neigendistortion (on Curie)`, `CenterSurround Minimum \neigendistortion (on Curie)`,
+		`CenterSurround Maximum \neigendistortion (on Einstein)`, `CenterSurround Minimum \neigendistortion (on Einstein)`,
+	} {
+		if !strings.Contains(sources.String(), `"`+title+`"`) {
+			t.Errorf("no figure is titled %q", title)
+		}
+	}
 	out := stdout.String()
 	for _, want := range []string{
 		"goplenoptic backend: xla:cpu",
 		"Initializing Eigendistortion -- Input dim: 65536 | Output dim: 65536",
 		"Top k=1 eigendists computed | Stop criterion 1.00E-07 reached.",
+		"Loss has converged, stopping synthesis",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the notebook does not print %q", want)
 		}
 	}
-	if !strings.Contains(stderr.String(), "Loss has converged, stopping synthesis") {
-		t.Errorf("the convergence warning is missing")
+	// Every synthesis says whether it was loaded, resumed or computed; the
+	// cells that reuse a result load it.
+	outcomes := regexp.MustCompile(`(?m)^(metamer|eigendistortion) [0-9a-f]{8}: (loaded|resumed|computed|resumed from)`).FindAllStringSubmatch(out, -1)
+	count := map[string]int{}
+	for _, m := range outcomes {
+		count[m[2]]++
+	}
+	if count["computed"] < 12 || count["loaded"] < 12 {
+		t.Errorf("store lines: %v; want each synthesis computed once and loaded by the cells that reuse it", count)
 	}
 	norms := map[string][]float64{}
-	re := regexp.MustCompile(`(?m)^(LG|CenterSurround) l2 norm of response change, [^:]*: ([0-9.eE+-]+)$`)
+	re := regexp.MustCompile(`(?m)^(Max|Shifted max) (LG|CenterSurround) eigendistortion: ([0-9.eE+-]+)$`)
 	for _, m := range re.FindAllStringSubmatch(out, -1) {
-		v, err := strconv.ParseFloat(m[2], 64)
+		v, err := strconv.ParseFloat(m[3], 64)
 		if err != nil {
 			t.Fatal(err)
 		}
-		norms[m[1]] = append(norms[m[1]], v)
+		norms[m[2]] = append(norms[m[2]], v)
 	}
 	if len(norms["LG"]) != 2 || len(norms["CenterSurround"]) != 2 {
 		t.Fatalf("roll comparison prints %v, want two l2 norms each for LG and CenterSurround", norms)
@@ -251,10 +277,36 @@ func TestIntroductionNotebook(t *testing.T) {
 	if cs := norms["CenterSurround"]; math.Abs(cs[0]-cs[1]) > 1e-6 {
 		t.Errorf("CenterSurround is shift-invariant: the two norms %v must agree to 1e-6", cs)
 	}
-	if lg := norms["LG"]; math.Abs(lg[0]-lg[1]) < 1e-3 {
-		t.Errorf("LG is not shift-invariant: the two norms %v should differ", lg)
+	if lg := norms["LG"]; !(lg[0] > 2*lg[1] || lg[1] > 2*lg[0]) {
+		t.Errorf("LG is not shift-invariant: the two norms %v should differ by more than 2×", lg)
 	}
-	t.Logf("roll comparison: LG %v, CenterSurround %v; %d figure cells", norms["LG"], norms["CenterSurround"], figures)
+	if introLog != "" && regexp.MustCompile(`(?m)^[IWE]\d{4} `).MatchString(introLog) {
+		t.Errorf("executing the notebook printed GoNB's log:\n%s", introLog)
+	}
+	t.Logf("roll comparison: LG %v, CenterSurround %v; %d figure cells; store lines %v", norms["LG"], norms["CenterSurround"], figures, count)
+}
+
+// TestHelperCell checks that the tutorial's helper cell (the imports cell)
+// holds at most 15 lines besides its imports and its %% statements.
+func TestHelperCell(t *testing.T) {
+	nb := readNotebook(t, filepath.Join(projectRoot(t), "notebooks", "introduction.ipynb"))
+	for _, c := range nb.Cells {
+		src := c.SourceText()
+		if c.CellType != "code" || !strings.HasPrefix(src, "import (") {
+			continue
+		}
+		decl := src[strings.Index(src, ")")+1:]
+		if k := strings.Index(decl, "%%"); k >= 0 {
+			decl = decl[:k]
+		}
+		n := len(strings.Split(strings.TrimSpace(decl), "\n"))
+		if n > 15 {
+			t.Errorf("the helper cell has %d lines besides its imports (at most 15):\n%s", n, decl)
+		}
+		t.Logf("helper cell: %d lines besides its imports", n)
+		return
+	}
+	t.Fatal("no imports cell in notebooks/introduction.ipynb")
 }
 
 // TestFailingCellFailsTheRun checks that execute.py stops at a failing cell,
@@ -262,30 +314,44 @@ func TestIntroductionNotebook(t *testing.T) {
 func TestFailingCellFailsTheRun(t *testing.T) {
 	root := projectRoot(t)
 	dir := t.TempDir()
-	nb := `{"cells": [
- {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "%%\npanic(\"deliberate failure\")"},
- {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "%%\nfmt.Println(\"never reached\")"}
- ],
- "metadata": {"kernelspec": {"display_name": "Go (gonb)", "language": "go", "name": "gonb"}},
- "nbformat": 4, "nbformat_minor": 5}`
-	path := filepath.Join(dir, "failing.ipynb")
-	if err := os.WriteFile(path, []byte(nb), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"), filepath.Join(root, "kernel", "execute.py"),
-		"--timeout", "300", "--out", filepath.Join(dir, "out"), path)
-	cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root))
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("a failing cell did not fail the run:\n%s", lastLines(string(out), 40))
-	}
-	text := lastLines(string(out), 200)
-	for _, want := range []string{"FAILED", "deliberate failure", `panic("deliberate failure")`} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the failure report lacks %q:\n%s", want, text)
-		}
-	}
-	if strings.Contains(text, "never reached") && !strings.Contains(text, `fmt.Println("never reached")`) {
-		t.Errorf("execution went on after the failing cell")
+	replace := `!*go mod edit -replace=github.com/goplenoptic/goplenoptic=$GOPLENOPTIC_ROOT -require=github.com/goplenoptic/goplenoptic@v0.0.0-00010101000000-000000000000`
+	for _, c := range []struct{ name, cell string }{
+		{"panic", "%%\npanic(\"deliberate failure\")"},
+		// nb.Must stops the cell with the error's message and a non-zero exit.
+		{"must", "import \"github.com/goplenoptic/goplenoptic/plenoptic/nb\"\n\n%%\nnb.Load(\"/no/such/deliberate-failure.pgm\")"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cells := []string{replace, c.cell, "%%\nfmt.Println(\"never reached\")"}
+			var nbCells []map[string]any
+			for _, src := range cells {
+				nbCells = append(nbCells, map[string]any{"cell_type": "code", "execution_count": nil, "metadata": map[string]any{}, "outputs": []any{}, "source": src})
+			}
+			b, _ := json.Marshal(map[string]any{"cells": nbCells, "nbformat": 4, "nbformat_minor": 5,
+				"metadata": map[string]any{"kernelspec": map[string]any{"display_name": "Go (gonb)", "language": "go", "name": "gonb"}}})
+			path := filepath.Join(dir, c.name+".ipynb")
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"), filepath.Join(root, "kernel", "execute.py"),
+				"--timeout", "300", "--out", filepath.Join(dir, "out"), path)
+			cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root))
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("a failing cell did not fail the run:\n%s", lastLines(string(out), 40))
+			}
+			text := lastLines(string(out), 200)
+			for _, want := range []string{"FAILED", "deliberate-failure", "--- cell 1 ---"} {
+				if c.name == "panic" && want == "deliberate-failure" {
+					want = "deliberate failure"
+				}
+				if !strings.Contains(text, want) {
+					t.Errorf("the failure report lacks %q:\n%s", want, text)
+				}
+			}
+			executed := readNotebook(t, filepath.Join(dir, "out", c.name+".ipynb"))
+			if got := executed.Cells[2].Stdout(); strings.Contains(got, "never reached") {
+				t.Errorf("execution went on after the failing cell")
+			}
+		})
 	}
 }

@@ -259,6 +259,7 @@ type Eigendistortion struct {
 	st    *Store
 	base  [32]byte
 	model models.Model
+	log   *heldLog
 	load  synth.LoadOptions
 }
 
@@ -266,8 +267,17 @@ type Eigendistortion struct {
 // synth.NewEigendistortion does, keyed by the model, the image and the
 // backend.
 func (s *Store) NewEigendistortion(image *tensors.Tensor, model models.Model, opts synth.EigendistortionOptions) (*Eigendistortion, error) {
+	// plenoptic prints "Initializing Eigendistortion…" when the analysis is
+	// made; the store writes it only when it computes (a loaded result was
+	// initialized when it was computed).
+	log := &heldLog{w: opts.Log}
+	if log.w == nil {
+		log.w = os.Stderr
+	}
+	opts.Log = log
 	e, err := synth.NewEigendistortion(image, model, opts)
 	if err != nil {
+		log.release()
 		return nil, err
 	}
 	name, err := backendName(opts.Backend)
@@ -282,9 +292,36 @@ func (s *Store) NewEigendistortion(image *tensors.Tensor, model models.Model, op
 	if err != nil {
 		return nil, err
 	}
-	return &Eigendistortion{synthEigen: e, st: s, base: base, model: model,
-		load: synth.LoadOptions{Backend: opts.Backend, Log: opts.Log}}, nil
+	return &Eigendistortion{synthEigen: e, st: s, base: base, model: model, log: log,
+		load: synth.LoadOptions{Backend: opts.Backend, Log: log.w}}, nil
 }
+
+// heldLog holds what is written to it until release (then writes through),
+// or drops it on discard.
+type heldLog struct {
+	w       io.Writer
+	held    bytes.Buffer
+	through bool
+}
+
+func (h *heldLog) Write(p []byte) (int, error) {
+	if h.through {
+		return h.w.Write(p)
+	}
+	return h.held.Write(p)
+}
+
+// release writes what was held and lets later writes through.
+func (h *heldLog) release() {
+	if !h.through {
+		h.through = true
+		h.w.Write(h.held.Bytes())
+		h.held.Reset()
+	}
+}
+
+// discard drops what was held.
+func (h *heldLog) discard() { h.held.Reset() }
 
 // Synthesize runs (or loads) synth.Eigendistortion.Synthesize with opts and
 // says which on the store's log. With Seed 0 and no initial vectors, the
@@ -324,12 +361,14 @@ func (e *Eigendistortion) Synthesize(opts synth.EigenSynthesizeOptions) (Outcome
 		loaded, err := readEntry(e.st, name, read)
 		if err == nil {
 			e.synthEigen = loaded
+			e.log.discard()
 			e.st.say("eigendistortion %s: loaded (%s)", short(key), describeEigen(loaded))
 			return Loaded, nil
 		}
 		fmt.Fprintf(e.st.log, "store: warning: eigendistortion %s: stored entry does not load (%v); computing afresh\n", short(key), err)
 		os.Remove(filepath.Join(e.st.dir, name))
 	}
+	e.log.release()
 	if err := e.synthEigen.Synthesize(o); err != nil {
 		return Computed, err
 	}

@@ -223,6 +223,8 @@ func (m *Metamer) objective(x *Node, in []*Node) (*Node, []*Node) {
 
 func (m *Metamer) record(obj float64, _ []float64) float64 { return obj }
 
+func (m *Metamer) unrecord() {}
+
 func (m *Metamer) converged(criterion float64, k int) bool {
 	return lossConverged(m.losses, criterion, k)
 }

@@ -1,6 +1,8 @@
 package synth
 
 import (
+	"bytes"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +48,8 @@ type OptimizedSynthesis struct {
 	storeSet  bool
 	opt       Optimizer
 	sched     Scheduler
-	converged bool // the last Synthesize call stopped on convergence
+	converged bool     // the last Synthesize call stopped on convergence
+	last      lastStep // to undo the last iteration (see iterate)
 }
 
 // method is what a synthesis method adds to the loop.
@@ -67,6 +70,8 @@ type method interface {
 	// included) and the extra statistics; it returns the value appended to
 	// Losses.
 	record(obj float64, extra []float64) float64
+	// unrecord removes the records of the last iteration (when it is undone).
+	unrecord()
 	// converged is the stop rule, checked after each recorded iteration.
 	converged(criterion float64, k int) bool
 	// afterIteration lets the method change its objective between
@@ -341,9 +346,41 @@ func (s *OptimizedSynthesis) run(owner any, m method, opts SynthesizeOptions) er
 	return nil
 }
 
+// lastStep is what undoing the last iteration needs: the image, optimizer
+// state and learning rate before it, the scheduler's state (gob, when it
+// encodes), and whether it stored a frame. It is kept until the next
+// iteration succeeds.
+type lastStep struct {
+	valid bool
+	x     *tensors.Tensor
+	state []*tensors.Tensor
+	lr    float64
+	sched []byte
+	frame bool
+}
+
+// snapshotScheduler encodes a scheduler's state (nil when it cannot).
+func snapshotScheduler(sc Scheduler) []byte {
+	if sc == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if gob.NewEncoder(&b).Encode(&sc) != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
 // iterate runs one iteration under the lock: store progress, step, records,
-// scheduler, stop rule. A non-finite step is rolled back and reported as
-// ErrNaNLoss.
+// scheduler, stop rule.
+//
+// A step whose loss or new image is not finite is refused inside the graph
+// (its outputs are its inputs) and reported as ErrNaNLoss. A non-finite loss
+// means the previous step made an image the objective cannot be evaluated
+// at, so that step is undone too: the synthesis goes back to the last image
+// with a finite loss, with its optimizer state, learning rate and scheduler
+// state, and the records of the undone iteration are removed. Lowering the
+// learning rate and calling Synthesize again resumes from there.
 func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i int, o SynthesizeOptions) (Progress, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -356,46 +393,66 @@ func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i
 		s.saved = append(s.saved, t)
 		stored = true
 	}
-	ob := s.opt.base()
-	if lr := s.opt.LR(); !(lr > 0) || math.IsInf(lr, 0) {
+	dropFrame := func() {
 		if stored {
 			s.saved = s.saved[:len(s.saved)-1]
 		}
+	}
+	ob := s.opt.base()
+	if lr := s.opt.LR(); !(lr > 0) || math.IsInf(lr, 0) {
+		dropFrame()
 		return Progress{}, false, fmt.Errorf("the learning rate must be positive and finite, got %v (set by a scheduler or SetLR)", lr)
 	}
+	undo := lastStep{valid: true, x: s.x, state: slices.Clone(ob.state), lr: s.opt.LR(), sched: snapshotScheduler(s.sched), frame: stored}
 	hyper := s.opt.hyper()
 	dt := dtypeOf(s.dtype)
-	args := []any{donate(s.be, s.x)}
+	// The image and the optimizer state are not donated to the step: they
+	// are kept until the next iteration succeeds, to undo this one.
+	args := []any{s.x}
 	for _, t := range m.stepInputs() {
 		args = append(args, t)
 	}
 	args = append(args, ph, makeTensor(hyper, dt, []int{len(hyper)}))
 	for _, st := range ob.state {
-		args = append(args, donate(s.be, st))
+		args = append(args, st)
 	}
 	outs, err := exec.Exec(args...)
 	if err != nil {
-		if stored {
-			s.saved = s.saved[:len(s.saved)-1]
-		}
+		dropFrame()
 		return Progress{}, false, err
 	}
-	s.x = outs[0]
-	ob.state = outs[2:]
 	stats, err := float64s(outs[1])
 	finalize(outs[1])
 	if err != nil {
+		finalize(outs...)
+		dropFrame()
 		return Progress{}, false, err
 	}
 	loss, gnorm, pnorm, finite := stats[0], stats[1], stats[2], stats[3]
 	if finite != 1 {
-		// The step was rolled back inside the graph: the image and the
-		// optimizer state are those before it. Nothing is recorded.
-		if stored {
-			s.saved = s.saved[:len(s.saved)-1]
+		finalize(outs[0])
+		finalize(outs[2:]...)
+		dropFrame()
+		msg := fmt.Sprintf("iteration %d: loss %v", len(s.losses), loss)
+		if !math.IsNaN(loss) && !math.IsInf(loss, 0) {
+			msg += ", and the step gives a non-finite image; the image and optimizer state before it are kept"
+		} else if s.last.valid {
+			s.undoLast(m)
+			msg += fmt.Sprintf("; the step that led there is undone: back at iteration %d with its image, optimizer state and learning rate %g", len(s.losses), s.opt.LR())
+		} else {
+			msg += "; the image and optimizer state are kept"
 		}
-		return Progress{}, false, fmt.Errorf("%w (iteration %d: loss %v; the last finite image and optimizer state are kept: lower the learning rate and resume)", ErrNaNLoss, len(s.losses), loss)
+		return Progress{}, false, fmt.Errorf("%w (%s: lower the learning rate and resume)", ErrNaNLoss, msg)
 	}
+	if s.last.valid { // the iteration before this one can no longer be undone
+		if s.last.x != nil {
+			finalize(s.last.x)
+		}
+		finalize(s.last.state...)
+	}
+	s.last = undo
+	s.x = outs[0]
+	ob.state = outs[2:]
 	ob.steps++
 	recorded := m.record(loss, stats[4:])
 	s.losses = append(s.losses, recorded)
@@ -421,6 +478,31 @@ func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i
 	stop := m.converged(o.StopCriterion, o.StopItersToCheck)
 	s.converged = stop
 	return p, stop, nil
+}
+
+// undoLast restores the state before the last recorded iteration (the
+// caller holds the lock and s.last is valid).
+func (s *OptimizedSynthesis) undoLast(m method) {
+	u := s.last
+	finalize(s.x)
+	ob := s.opt.base()
+	finalize(ob.state...)
+	s.x, ob.state = u.x, u.state
+	ob.steps--
+	s.opt.SetLR(u.lr)
+	if u.sched != nil {
+		var sc Scheduler
+		if gob.NewDecoder(bytes.NewReader(u.sched)).Decode(&sc) == nil {
+			s.sched = sc
+		}
+	}
+	n := len(s.losses) - 1
+	s.losses, s.gradNorm, s.pixNorm = s.losses[:n], s.gradNorm[:n], s.pixNorm[:n]
+	m.unrecord()
+	if u.frame {
+		s.saved = s.saved[:len(s.saved)-1]
+	}
+	s.last = lastStep{}
 }
 
 // lossConverged is plenoptic's loss_convergence: more than k losses and
