@@ -356,7 +356,9 @@ func (e *Eigendistortion) Synthesize(opts synth.EigenSynthesizeOptions) (Outcome
 		o.Seed |= 1
 	}
 	name := entryName(key, 0, true)
-	read := func(r io.Reader) (*synth.Eigendistortion, error) { return synth.ReadEigendistortion(r, e.model, e.load) }
+	read := func(r io.Reader) (*synth.Eigendistortion, error) {
+		return synth.ReadEigendistortion(r, e.model, e.load)
+	}
 	if _, err := os.Stat(filepath.Join(e.st.dir, name)); err == nil {
 		loaded, err := readEntry(e.st, name, read)
 		if err == nil {
@@ -390,4 +392,3 @@ func describeEigen(e *synth.Eigendistortion) string {
 	}
 	return s
 }
-
