@@ -24,6 +24,7 @@ setup:
 test:
 	bash kernel/setup.sh --test
 	go vet ./...
+	.bin/staticcheck ./...
 	set -o pipefail; go test $(GO_TEST_FLAGS) -v ./... 2>&1 | tee .local/test.log
 	@grep -E '^ *--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed, %d skipped\n", c["PASS:"]+0, c["FAIL:"]+0, c["SKIP:"]+0}'
 

@@ -105,23 +105,6 @@ func projectRoot(t *testing.T) string {
 	return root
 }
 
-// executeNotebooks runs kernel/execute.py on the given notebooks into out.
-func executeNotebooks(t *testing.T, out string, notebooks ...string) {
-	t.Helper()
-	root := projectRoot(t)
-	py := filepath.Join(root, ".venv", "bin", "python")
-	if _, err := os.Stat(py); err != nil {
-		t.Fatalf("%s is missing: run `make setup`", py)
-	}
-	args := append([]string{filepath.Join(root, "kernel", "execute.py"), "--timeout", "1800", "--out", out}, notebooks...)
-	cmd := exec.Command(py, args...)
-	cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root))
-	output, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("executing %v failed: %v\n%s", notebooks, err, lastLines(string(output), 80))
-	}
-}
-
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	var keep []string

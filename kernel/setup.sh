@@ -35,6 +35,7 @@ XLA_CPU_WHEEL="xla-cpu-pjrt==0.0.1"
 PLENOPTIC_WHEEL="plenoptic==1.1.0"
 GOPLS_VERSION="v0.20.0"
 GOIMPORTS_VERSION="v0.36.0"
+STATICCHECK_VERSION="v0.8.2"  # staticcheck 2026.2.2; make test runs it
 MATHJAX_VERSION="3.2.2"   # npm package, for the docs site
 MATHJAX_SHA=1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
 PLENOPTIC_WHEEL_SHA=0be6fce389fce3c1b1caf9138e65a30942b8958dff5f2a17eaf95de27b6f3e81
@@ -67,6 +68,10 @@ if [ ! -x .bin/gonb ] || [ go.mod -nt .bin/gonb ]; then
 fi
 [ -x .bin/goimports ] || { say "installing goimports $GOIMPORTS_VERSION"; go install "golang.org/x/tools/cmd/goimports@$GOIMPORTS_VERSION"; }
 [ -x .bin/gopls ] || { say "installing gopls $GOPLS_VERSION"; go install "golang.org/x/tools/gopls@$GOPLS_VERSION"; }
+if [ "$WITH_TEST_TOOLS" = 1 ] && { [ ! -x .bin/staticcheck ] || ! .bin/staticcheck -version 2>/dev/null | grep -q "${STATICCHECK_VERSION#v}"; }; then
+  say "installing staticcheck $STATICCHECK_VERSION"
+  go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
 
 # 3. PJRT CPU plugin from its PyPI wheel.
 # The plugin's size goes next to it (.size): the backend refuses a file of another size

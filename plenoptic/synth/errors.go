@@ -10,7 +10,7 @@ var (
 	// (plenoptic's "Found a NaN in loss during optimization."). The synthesis
 	// keeps the last finite image and optimizer state: lower the learning
 	// rate (Optimizer().SetLR) and call Synthesize again to resume.
-	ErrNaNLoss = errors.New("Found a NaN in loss during optimization.")
+	ErrNaNLoss = errors.New("Found a NaN in loss during optimization.") //lint:ignore ST1005 plenoptic's message, word for word
 	// ErrNotConverged: an eigensolver stopped at its iteration limit before
 	// its residual criterion was met; the results of the last iteration are
 	// kept.

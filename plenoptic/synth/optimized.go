@@ -138,10 +138,8 @@ func (o SynthesizeOptions) WithDefaults() (SynthesizeOptions, error) {
 
 // penaltyOptions are the range-penalty settings a method is built with.
 type penaltyOptions struct {
-	lambda   float64
-	none     bool
-	lo, hi   float64
-	rangeSet bool
+	lambda float64
+	lo, hi float64
 }
 
 // init sets up the base from the image (already validated against the
