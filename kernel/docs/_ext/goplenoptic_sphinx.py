@@ -54,7 +54,7 @@ API_NAME = re.compile(r"^([a-z][a-z0-9_]*)\.([A-Z]\w*)(?:\.([A-Z]\w*))?(?:[({\[]
 # Name or Type.Method alone: resolved in the package named last in the same paragraph
 # ("`tools.MSE`/`EvalMSE`", "`display.PlotLoss`, `DisplayMetamer`").
 BARE_NAME = re.compile(r"^([A-Z]\w*)(?:\.([A-Z]\w*))?(?:[({\[].*)?$", re.S)
-# A package name alone (`nbcache`).
+# A package name alone (`store`).
 PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
