@@ -217,9 +217,11 @@ func (m *Metamer) stepKind() string { return "metamer-step" }
 
 func (m *Metamer) stepInputs() []*tensors.Tensor { return []*tensors.Tensor{m.targetT} }
 
-func (m *Metamer) objective(x *Node, in []*Node) (*Node, []*Node) {
-	return m.lossFn(m.model.Forward(x), in[0]), nil
+func (m *Metamer) objective(x *Node, in []*Node) *Node {
+	return m.lossFn(forward(m.model, x), in[0])
 }
+
+func (m *Metamer) stats(_, _ *Node, _ []*Node) []*Node { return nil }
 
 func (m *Metamer) record(obj float64, _ []float64) float64 { return obj }
 
@@ -275,7 +277,7 @@ func (m *Metamer) Objective() (v float64, err error) {
 func (m *Metamer) objectiveAt(x *tensors.Tensor) (float64, error) {
 	e, release, err := acquireExec(m.be, m.stepKey(), "metamer-objective", func() (*Exec, error) {
 		return NewExec(m.be, func(x, target, ph *Node) *Node {
-			return penalized(m.lossFn(m.model.Forward(x), target), x, ph)
+			return penalized(m.lossFn(forward(m.model, x), target), x, ph)
 		})
 	})
 	if err != nil {

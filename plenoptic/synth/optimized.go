@@ -63,13 +63,15 @@ type method interface {
 	// reference images...), after the image.
 	stepInputs() []*tensors.Tensor
 	// objective builds the scalar objective at x (without the range
-	// penalty) from the extra inputs, and any extra per-iteration
-	// statistics (scalars) to record.
-	objective(x *Node, in []*Node) (obj *Node, extra []*Node)
+	// penalty) from the extra inputs.
+	objective(x *Node, in []*Node) *Node
+	// stats builds the method's own per-iteration statistics (scalars),
+	// from the image before (x) and after (xNew) the step; nil for none.
+	stats(x, xNew *Node, in []*Node) []*Node
 	// record appends one iteration's records: the objective (penalty
-	// included) and the extra statistics; it returns the value appended to
-	// Losses.
-	record(obj float64, extra []float64) float64
+	// included) and the method's statistics; it returns the value appended
+	// to Losses.
+	record(obj float64, stats []float64) float64
 	// unrecord removes the records of the last iteration (when it is undone).
 	unrecord()
 	// converged is the stop rule, checked after each recorded iteration.
@@ -212,7 +214,7 @@ func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
 			extraIn := in[1 : 1+nIn]
 			ph, oh := in[1+nIn], in[2+nIn]
 			state := in[3+nIn:]
-			obj, extra := m.objective(x, extraIn)
+			obj := m.objective(x, extraIn)
 			if obj.Rank() != 0 {
 				panic(fmt.Errorf("the objective must be a scalar, got shape %v", obj.Shape().Dimensions))
 			}
@@ -220,6 +222,7 @@ func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
 			grad := Gradient(loss, x)[0]
 			oh = ConvertDType(oh, x.DType())
 			xNew, newState := opt.update(x, grad, oh, state)
+			extra := m.stats(x, xNew, extraIn)
 			// finite is 1 when the loss and every new value are finite:
 			// 0·v is 0 for finite v and NaN otherwise.
 			probe := Add(Mul(loss, ZerosLike(loss)), tools.SumAll(Mul(xNew, ZerosLike(xNew))))

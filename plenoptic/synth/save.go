@@ -554,3 +554,99 @@ func LoadEigendistortion(path string, model models.Model, opts LoadOptions) (*Ei
 	}
 	return e, err
 }
+
+// madFile is the payload of a saved MADCompetition.
+type madFile struct {
+	Image              hostTensor
+	Target             MADTarget
+	Tradeoff           float64
+	ReferenceTarget    float64
+	OptimizedLosses    []float64
+	ReferenceLosses    []float64
+	OptimizedAtCurrent float64 // to check the metrics on load
+	ReferenceAtCurrent float64
+	State              optimizedState
+}
+
+// WriteTo writes the MAD Competition synthesis to w (see Save).
+func (m *MADCompetition) WriteTo(w io.Writer) (n int64, err error) {
+	defer catch(&err, "MADCompetition.WriteTo")
+	st, err := m.state()
+	if err != nil {
+		return 0, err
+	}
+	ref, opt, err := m.metricsAt(st.Current.tensor())
+	if err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	f := madFile{Image: m.image, Target: m.target, Tradeoff: m.tradeoff, ReferenceTarget: m.refTarget,
+		OptimizedLosses: slices.Clone(m.optLosses), ReferenceLosses: slices.Clone(m.refLosses),
+		OptimizedAtCurrent: opt, ReferenceAtCurrent: ref, State: st}
+	m.mu.Unlock()
+	return writeFile(w, "MADCompetition", &f)
+}
+
+// Save writes the MAD Competition synthesis to path, atomically, so that
+// LoadMADCompetition followed by Synthesize continues exactly as an
+// uninterrupted run. The metrics are functions and are not saved.
+func (m *MADCompetition) Save(path string) (err error) {
+	defer catch(&err, "MADCompetition.Save")
+	return saveAtomic(path, m.WriteTo)
+}
+
+// ReadMADCompetition reads a MAD Competition synthesis written by WriteTo
+// (or Save) and prepares it to resume with the two metrics, which are
+// checked by evaluating them on the saved images (ErrMismatch when they
+// differ from the saved values by more than LoadOptions.Tolerance).
+func ReadMADCompetition(r io.Reader, optimized, reference Metric, opts LoadOptions) (m *MADCompetition, err error) {
+	defer catch(&err, "ReadMADCompetition")
+	var f madFile
+	if err := readFile(r, "MADCompetition", &f); err != nil {
+		return nil, err
+	}
+	if opts.Tolerance == 0 {
+		opts.Tolerance = 1e-3
+	}
+	if opts.Image != nil {
+		if err := sameImage(opts.Image, f.Image); err != nil {
+			return nil, err
+		}
+	}
+	if optimized == nil || reference == nil {
+		return nil, errors.New("both metrics must be given")
+	}
+	be, err := pickBackend(opts.Backend)
+	if err != nil {
+		return nil, err
+	}
+	m = &MADCompetition{image: f.Image, optimized: optimized, reference: reference, target: f.Target,
+		tradeoff: f.Tradeoff, refTarget: f.ReferenceTarget, optLosses: f.OptimizedLosses, refLosses: f.ReferenceLosses, initialized: true}
+	if err := m.restore(m, be, StageMAD, opts.Log, f.Image, f.State); err != nil {
+		return nil, err
+	}
+	m.imageT = f.Image.tensor()
+	ref, opt, err := m.metricsAt(f.State.Current.tensor())
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []struct {
+		name      string
+		now, then float64
+	}{{"reference", ref, f.ReferenceAtCurrent}, {"optimized", opt, f.OptimizedAtCurrent}} {
+		if math.Abs(c.now-c.then) > opts.Tolerance*math.Abs(c.then)+1e-9 {
+			return nil, fmt.Errorf("the %s metric gives %g on the saved images, but %g when they were saved: %w", c.name, c.now, c.then, ErrMismatch)
+		}
+	}
+	return m, nil
+}
+
+// LoadMADCompetition reads the MAD Competition synthesis saved at path; see
+// ReadMADCompetition.
+func LoadMADCompetition(path string, optimized, reference Metric, opts LoadOptions) (*MADCompetition, error) {
+	m, err := loadFile(path, func(r io.Reader) (*MADCompetition, error) { return ReadMADCompetition(r, optimized, reference, opts) })
+	if err != nil && !strings.HasPrefix(err.Error(), "synth: ") {
+		err = fmt.Errorf("synth: LoadMADCompetition: %w", err)
+	}
+	return m, err
+}
