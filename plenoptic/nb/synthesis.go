@@ -98,3 +98,34 @@ var (
 	_ display.MetamerView         = (*Metamer)(nil)
 	_ display.EigendistortionView = (*Eigendistortion)(nil)
 )
+
+type storeMAD = store.MADCompetition
+
+// MADCompetition is a MAD Competition synthesis for notebooks: it has every
+// accessor of synth.MADCompetition, and its Synthesize goes through the
+// result store and shows a live view.
+type MADCompetition struct {
+	*storeMAD
+	// Title names the synthesis in its live view (default "MAD Competition").
+	Title string
+}
+
+// NewMADCompetition prepares a MAD Competition synthesis (see
+// synth.NewMADCompetition); plenoptic's messages go to the cell's output
+// unless opts.Log says otherwise.
+func NewMADCompetition(image *tensors.Tensor, optimized, reference synth.Metric, target synth.MADTarget, opts synth.MADOptions) *MADCompetition {
+	if opts.Log == nil {
+		opts.Log = Out
+	}
+	return &MADCompetition{storeMAD: Must(Store().NewMADCompetition(image, optimized, reference, target, opts)), Title: "MAD Competition"}
+}
+
+// Synthesize runs synth.MADCompetition.Synthesize through the store (loaded,
+// resumed or computed, and says which), with a live view unless
+// opts.Progress is set.
+func (m *MADCompetition) Synthesize(opts synth.SynthesizeOptions) {
+	if opts.Progress == nil {
+		opts.Progress = Live(m.Title)
+	}
+	_ = Must(m.storeMAD.Synthesize(opts))
+}

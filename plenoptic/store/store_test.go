@@ -394,3 +394,39 @@ func TestClosureModel(t *testing.T) {
 		t.Errorf("closure with another captured value: %s, want computed", out)
 	}
 }
+
+// TestMADStore: a MAD Competition is loaded on the second run, resumed when
+// only MaxIter grows, recomputed with another metric or target.
+func TestMADStore(t *testing.T) {
+	s, _ := openStore(t)
+	img := crop(t, 16)
+	l1 := func(a, b *graph.Node) *graph.Node { return tools.SumAll(graph.Abs(graph.Sub(a, b))) }
+	l1Scaled := func(a, b *graph.Node) *graph.Node { return graph.MulScalar(tools.SumAll(graph.Abs(graph.Sub(a, b))), 2) }
+	mad := func(ref synth.Metric, target synth.MADTarget, iters int) Outcome {
+		m, err := s.NewMADCompetition(img, synth.Metric(tools.MSE), ref, target, synth.MADOptions{Seed: 1, MetricTradeoffLambda: 10, Log: &bytes.Buffer{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := m.Synthesize(synth.SynthesizeOptions{MaxIter: iters, StopCriterion: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		ref    synth.Metric
+		target synth.MADTarget
+		iters  int
+		want   Outcome
+	}{
+		{l1, synth.Minimize, 10, Computed},
+		{l1, synth.Minimize, 10, Loaded},
+		{l1, synth.Minimize, 15, Resumed},
+		{l1Scaled, synth.Minimize, 10, Computed},
+		{l1, synth.Maximize, 10, Computed},
+	} {
+		if got := mad(c.ref, c.target, c.iters); got != c.want {
+			t.Errorf("%s %d iterations: %s, want %s", c.target, c.iters, got, c.want)
+		}
+	}
+}

@@ -392,3 +392,63 @@ func describeEigen(e *synth.Eigendistortion) string {
 	}
 	return s
 }
+
+type synthMAD = synth.MADCompetition
+
+// MADCompetition is a MAD Competition synthesis (it has every method of
+// *synth.MADCompetition) whose Synthesize calls go through the store.
+type MADCompetition struct {
+	*synthMAD
+	st                   *Store
+	state                [32]byte
+	optimized, reference synth.Metric
+	load                 synth.LoadOptions
+}
+
+// NewMADCompetition prepares a MAD Competition synthesis as
+// synth.NewMADCompetition does, keyed by the image, the initial image as
+// constructed, both metrics (by name and by their values on fixed probe
+// images), the target, the weights, the range and the backend.
+func (s *Store) NewMADCompetition(image *tensors.Tensor, optimized, reference synth.Metric, target synth.MADTarget, opts synth.MADOptions) (*MADCompetition, error) {
+	m, err := synth.NewMADCompetition(image, optimized, reference, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	name, err := backendName(opts.Backend)
+	if err != nil {
+		return nil, err
+	}
+	k := newKey("MADCompetition")
+	k.str(name)
+	k.tensor(image)
+	k.tensor(m.InitialImage())
+	k.str(string(target))
+	k.float(m.MetricTradeoffLambda())
+	k.float(m.RangePenaltyLambda())
+	r := m.AllowedRange()
+	k.float(r[0])
+	k.float(r[1])
+	for _, metric := range []synth.Metric{optimized, reference} {
+		k.loss(opts.Backend, synth.LossFunc(metric), image, probe(image))
+	}
+	state, err := k.sum()
+	if err != nil {
+		return nil, err
+	}
+	return &MADCompetition{synthMAD: m, st: s, state: state, optimized: optimized, reference: reference,
+		load: synth.LoadOptions{Backend: opts.Backend, Log: opts.Log}}, nil
+}
+
+// Synthesize runs (or loads, or resumes) synth.MADCompetition.Synthesize
+// with opts and says which on the store's log.
+func (m *MADCompetition) Synthesize(opts synth.SynthesizeOptions) (Outcome, error) {
+	read := func(r io.Reader) (*synth.MADCompetition, error) {
+		return synth.ReadMADCompetition(r, m.optimized, m.reference, m.load)
+	}
+	result, next, outcome, err := chain(m.st, "MAD", m.state, m.synthMAD, opts, read)
+	m.synthMAD, m.state = result, next
+	return outcome, err
+}
+
+// Synthesis returns the synthesis in its current state.
+func (m *MADCompetition) Synthesis() *synth.MADCompetition { return m.synthMAD }
