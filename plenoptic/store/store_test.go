@@ -401,7 +401,9 @@ func TestMADStore(t *testing.T) {
 	s, _ := openStore(t)
 	img := crop(t, 16)
 	l1 := func(a, b *graph.Node) *graph.Node { return tools.SumAll(graph.Abs(graph.Sub(a, b))) }
-	l1Scaled := func(a, b *graph.Node) *graph.Node { return graph.MulScalar(tools.SumAll(graph.Abs(graph.Sub(a, b))), 2) }
+	l1Scaled := func(a, b *graph.Node) *graph.Node {
+		return graph.MulScalar(tools.SumAll(graph.Abs(graph.Sub(a, b))), 2)
+	}
 	mad := func(ref synth.Metric, target synth.MADTarget, iters int) Outcome {
 		m, err := s.NewMADCompetition(img, synth.Metric(tools.MSE), ref, target, synth.MADOptions{Seed: 1, MetricTradeoffLambda: 10, Log: &bytes.Buffer{}})
 		if err != nil {
