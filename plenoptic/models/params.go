@@ -73,7 +73,9 @@ func paramsMap(ps []param) map[string][]float64 {
 }
 
 // loadParams validates every entry of values against ps, then sets them all
-// (nothing changes when any entry is wrong), and forgets m's compiled graphs.
+// (nothing changes when any entry is wrong). Compiled graphs are cached by
+// parameter values (package compiled), so the next evaluation builds a new
+// one.
 func loadParams(m Model, ps []param, values map[string][]float64) error {
 	byKey := make(map[string]param, len(ps))
 	for _, p := range ps {
