@@ -129,3 +129,34 @@ func (m *MADCompetition) Synthesize(opts synth.SynthesizeOptions) {
 	}
 	_ = Must(m.storeMAD.Synthesize(opts))
 }
+
+type storeCTF = store.MetamerCTF
+
+// MetamerCTF is a coarse-to-fine metamer synthesis for notebooks: it has
+// every accessor of synth.MetamerCTF, and its Synthesize goes through the
+// result store and shows a live view.
+type MetamerCTF struct {
+	*storeCTF
+	// Title names the synthesis in its live view (default "Metamer (coarse to fine)").
+	Title string
+}
+
+// NewMetamerCTF prepares a coarse-to-fine metamer synthesis (see
+// synth.NewMetamerCTF); plenoptic's messages go to the cell's output unless
+// opts.Log says otherwise.
+func NewMetamerCTF(image *tensors.Tensor, model synth.ScaledModel, opts synth.MetamerCTFOptions) *MetamerCTF {
+	if opts.Log == nil {
+		opts.Log = Out
+	}
+	return &MetamerCTF{storeCTF: Must(Store().NewMetamerCTF(image, model, opts)), Title: "Metamer (coarse to fine)"}
+}
+
+// Synthesize runs synth.MetamerCTF.Synthesize through the store (loaded,
+// resumed or computed, and says which), with a live view unless
+// opts.Progress is set.
+func (m *MetamerCTF) Synthesize(opts synth.SynthesizeOptions) {
+	if opts.Progress == nil {
+		opts.Progress = Live(m.Title)
+	}
+	_ = Must(m.storeCTF.Synthesize(opts))
+}

@@ -452,3 +452,64 @@ func (m *MADCompetition) Synthesize(opts synth.SynthesizeOptions) (Outcome, erro
 
 // Synthesis returns the synthesis in its current state.
 func (m *MADCompetition) Synthesis() *synth.MADCompetition { return m.synthMAD }
+
+type synthCTF = synth.MetamerCTF
+
+// MetamerCTF is a coarse-to-fine metamer synthesis (it has every method of
+// *synth.MetamerCTF) whose Synthesize calls go through the store.
+type MetamerCTF struct {
+	*synthCTF
+	st    *Store
+	state [32]byte
+	model synth.ScaledModel
+	load  synth.LoadOptions
+}
+
+// NewMetamerCTF prepares a coarse-to-fine metamer synthesis as
+// synth.NewMetamerCTF does, keyed as NewMetamer keys a metamer, with the
+// schedule and its rules.
+func (s *Store) NewMetamerCTF(image *tensors.Tensor, model synth.ScaledModel, opts synth.MetamerCTFOptions) (*MetamerCTF, error) {
+	base, err := s.NewMetamer(image, model, opts.MetamerOptions)
+	if err != nil {
+		return nil, err
+	}
+	m, err := synth.NewMetamerCTF(image, model, opts)
+	if err != nil {
+		return nil, err
+	}
+	// NewMetamer above drew the default noise already: use its initial
+	// image, so that the key and the synthesis agree.
+	if opts.InitialImage == nil {
+		opts.InitialImage = base.InitialImage()
+		if m, err = synth.NewMetamerCTF(image, model, opts); err != nil {
+			return nil, err
+		}
+	}
+	k := newKey("MetamerCTF")
+	k.raw('k', base.state[:])
+	k.str(string(m.CoarseToFine()))
+	k.float(opts.ChangeScaleCriterion)
+	if opts.NoChangeScaleCriterion {
+		k.str("no change-scale criterion")
+	}
+	k.int(opts.CtfItersToCheck)
+	k.str(fmt.Sprint(model.Scales()))
+	state, err := k.sum()
+	if err != nil {
+		return nil, err
+	}
+	return &MetamerCTF{synthCTF: m, st: s, state: state, model: model,
+		load: synth.LoadOptions{Backend: opts.Backend, LossFunction: opts.LossFunction, Log: opts.Log}}, nil
+}
+
+// Synthesize runs (or loads, or resumes) synth.MetamerCTF.Synthesize with
+// opts and says which on the store's log.
+func (m *MetamerCTF) Synthesize(opts synth.SynthesizeOptions) (Outcome, error) {
+	read := func(r io.Reader) (*synth.MetamerCTF, error) { return synth.ReadMetamerCTF(r, m.model, m.load) }
+	result, next, outcome, err := chain(m.st, "metamer (coarse to fine)", m.state, m.synthCTF, opts, read)
+	m.synthCTF, m.state = result, next
+	return outcome, err
+}
+
+// Synthesis returns the synthesis in its current state.
+func (m *MetamerCTF) Synthesis() *synth.MetamerCTF { return m.synthCTF }

@@ -315,15 +315,15 @@ func (m *MADCompetition) objective(x *Node, in []*Node) *Node {
 	return Add(Mul(sign, opt), Mul(lambda, Square(Sub(refTarget, ref))))
 }
 
-func (m *MADCompetition) stats(_, xNew *Node, in []*Node) []*Node {
+func (m *MADCompetition) stats(_, xNew *Node, in []*Node, _ *Node) []*Node {
 	img := in[0]
 	return []*Node{m.reference(img, xNew), m.optimized(img, xNew)}
 }
 
-func (m *MADCompetition) record(obj float64, stats []float64) float64 {
+func (m *MADCompetition) record(obj float64, stats []float64) (float64, float64) {
 	m.refLosses = append(m.refLosses, stats[0])
 	m.optLosses = append(m.optLosses, stats[1])
-	return obj
+	return obj, obj
 }
 
 func (m *MADCompetition) unrecord() {
@@ -331,11 +331,11 @@ func (m *MADCompetition) unrecord() {
 	m.optLosses = m.optLosses[:len(m.optLosses)-1]
 }
 
-func (m *MADCompetition) converged(criterion float64, k int) bool {
+func (m *MADCompetition) converged(criterion float64, k, _ int) bool {
 	return lossConverged(m.losses, criterion, k)
 }
 
-func (m *MADCompetition) afterIteration() bool { return false }
+func (m *MADCompetition) beforeIteration() bool { return false }
 
 // Synthesize runs up to MaxIter iterations of the optimizer on the MAD
 // image, with the records, stored progress, stop rule, resumption and

@@ -24,6 +24,10 @@ type Optimizer interface {
 	SetLR(lr float64)
 	// Steps returns the number of steps taken (torch's state["step"]).
 	Steps() int
+	// InitialLR returns the learning rate the optimizer was made with
+	// (torch's initial_lr; coarse-to-fine synthesis goes back to it at every
+	// change of scale).
+	InitialLR() float64
 	// String describes the optimizer and its settings.
 	String() string
 
@@ -43,10 +47,11 @@ type Optimizer interface {
 
 // optBase is the state every optimizer shares.
 type optBase struct {
-	lr    float64
-	steps int
-	state []*tensors.Tensor // numState tensors, nil before the first step
-	owner any               // the synthesis the optimizer is bound to
+	lr      float64
+	initial float64
+	steps   int
+	state   []*tensors.Tensor // numState tensors, nil before the first step
+	owner   any               // the synthesis the optimizer is bound to
 }
 
 func (o *optBase) base() *optBase { return o }
@@ -59,6 +64,9 @@ func (o *optBase) SetLR(lr float64) { o.lr = lr }
 
 // Steps returns the number of steps taken.
 func (o *optBase) Steps() int { return o.steps }
+
+// InitialLR returns the learning rate the optimizer was made with.
+func (o *optBase) InitialLR() float64 { return o.initial }
 
 // bind attaches the optimizer to a synthesis object.
 func bind(o Optimizer, owner any) error {
@@ -121,7 +129,7 @@ func NewAdam(opts AdamOptions) (*Adam, error) {
 	case !(opts.WeightDecay >= 0) || !finite(opts.WeightDecay):
 		return nil, fmt.Errorf("synth: Adam: invalid weight_decay value: %v", opts.WeightDecay)
 	}
-	return &Adam{optBase: optBase{lr: opts.LR}, opts: opts}, nil
+	return &Adam{optBase: optBase{lr: opts.LR, initial: opts.LR}, opts: opts}, nil
 }
 
 // Options returns the optimizer's settings (LR is the initial learning rate).
@@ -213,7 +221,7 @@ func NewSGD(opts SGDOptions) (*SGD, error) {
 	case opts.Nesterov && (opts.Momentum <= 0 || opts.Dampening != 0):
 		return nil, errors.New("synth: SGD: Nesterov momentum requires a momentum and zero dampening")
 	}
-	return &SGD{optBase: optBase{lr: opts.LR}, opts: opts}, nil
+	return &SGD{optBase: optBase{lr: opts.LR, initial: opts.LR}, opts: opts}, nil
 }
 
 // Options returns the optimizer's settings (LR is the initial learning rate).

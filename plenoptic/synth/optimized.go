@@ -66,19 +66,21 @@ type method interface {
 	// penalty) from the extra inputs.
 	objective(x *Node, in []*Node) *Node
 	// stats builds the method's own per-iteration statistics (scalars),
-	// from the image before (x) and after (xNew) the step; nil for none.
-	stats(x, xNew *Node, in []*Node) []*Node
+	// from the image before (x) and after (xNew) the step and the penalty
+	// settings ph; nil for none.
+	stats(x, xNew *Node, in []*Node, ph *Node) []*Node
 	// record appends one iteration's records: the objective (penalty
-	// included) and the method's statistics; it returns the value appended
-	// to Losses.
-	record(obj float64, stats []float64) float64
+	// included) and the method's statistics. It returns the value appended
+	// to Losses and the one the scheduler steps with.
+	record(obj float64, stats []float64) (loss, schedulerLoss float64)
 	// unrecord removes the records of the last iteration (when it is undone).
 	unrecord()
-	// converged is the stop rule, checked after each recorded iteration.
-	converged(criterion float64, k int) bool
-	// afterIteration lets the method change its objective between
-	// iterations (coarse to fine); changed asks for the step to be rebuilt.
-	afterIteration() (changed bool)
+	// converged is the stop rule, checked after each recorded iteration;
+	// i is the iteration's index within this Synthesize call.
+	converged(criterion float64, k, i int) bool
+	// beforeIteration lets the method change its objective before an
+	// iteration (coarse to fine); changed asks for the step to be rebuilt.
+	beforeIteration() (changed bool)
 }
 
 // SynthesizeOptions configures Synthesize of the optimisation methods
@@ -222,7 +224,7 @@ func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
 			grad := Gradient(loss, x)[0]
 			oh = ConvertDType(oh, x.DType())
 			xNew, newState := opt.update(x, grad, oh, state)
-			extra := m.stats(x, xNew, extraIn)
+			extra := m.stats(x, xNew, extraIn, ph)
 			// finite is 1 when the loss and every new value are finite:
 			// 0·v is 0 for finite v and NaN otherwise.
 			probe := Add(Mul(loss, ZerosLike(loss)), tools.SumAll(Mul(xNew, ZerosLike(xNew))))
@@ -324,6 +326,15 @@ func (s *OptimizedSynthesis) run(owner any, m method, opts SynthesizeOptions) er
 	}()
 	ph := s.penaltyHyper()
 	for i := range o.MaxIter {
+		s.mu.Lock()
+		changed := m.beforeIteration()
+		s.mu.Unlock()
+		if changed {
+			release()
+			if exec, release, err = s.buildStep(m); err != nil {
+				return err
+			}
+		}
 		p, stop, err := s.iterate(m, exec, ph, i, o)
 		if err != nil {
 			return err
@@ -336,12 +347,6 @@ func (s *OptimizedSynthesis) run(owner any, m method, opts SynthesizeOptions) er
 		if stop {
 			fmt.Fprintln(s.log, "Loss has converged, stopping synthesis")
 			break
-		}
-		if m.afterIteration() {
-			release()
-			if exec, release, err = s.buildStep(m); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -455,11 +460,11 @@ func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i
 	s.x = outs[0]
 	ob.state = outs[2:]
 	ob.steps++
-	recorded := m.record(loss, stats[4:])
+	recorded, schedLoss := m.record(loss, stats[4:])
 	s.losses = append(s.losses, recorded)
 	s.gradNorm = append(s.gradNorm, gnorm)
 	if s.sched != nil {
-		s.opt.SetLR(s.sched.Step(recorded, s.opt.LR()))
+		s.opt.SetLR(s.sched.Step(schedLoss, s.opt.LR()))
 	}
 	s.pixNorm = append(s.pixNorm, pnorm)
 	x := s.x
@@ -476,7 +481,7 @@ func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i
 			return localCopy(x)
 		},
 	}
-	stop := m.converged(o.StopCriterion, o.StopItersToCheck)
+	stop := m.converged(o.StopCriterion, o.StopItersToCheck, i)
 	s.converged = stop
 	return p, stop, nil
 }

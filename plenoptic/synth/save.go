@@ -650,3 +650,84 @@ func LoadMADCompetition(path string, optimized, reference Metric, opts LoadOptio
 	}
 	return m, err
 }
+
+// ctfFile is the payload of a saved MetamerCTF: the metamer's, and the
+// coarse-to-fine state.
+type ctfFile struct {
+	Metamer    metamerFile
+	Mode       CoarseToFine
+	Criterion  float64 // NaN for none
+	CtfIters   int
+	Scales     []string
+	Finished   []string
+	Timing     map[string][]int
+	ScalesLoss []float64
+}
+
+// WriteTo writes the coarse-to-fine metamer synthesis to w (see Save).
+func (m *MetamerCTF) WriteTo(w io.Writer) (n int64, err error) {
+	defer catch(&err, "MetamerCTF.WriteTo")
+	var buf bytes.Buffer
+	if _, err := m.metamerBase.WriteTo(&buf); err != nil {
+		return 0, err
+	}
+	var mf metamerFile
+	if err := readFile(&buf, "Metamer", &mf); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	f := ctfFile{Metamer: mf, Mode: m.mode, Criterion: m.criterion, CtfIters: m.ctfIters,
+		Scales: slices.Clone(m.scales), Finished: slices.Clone(m.finished), Timing: m.timing, ScalesLoss: slices.Clone(m.scalesLoss)}
+	n, err = writeFile(w, "MetamerCTF", &f)
+	m.mu.Unlock()
+	return n, err
+}
+
+// Save writes the coarse-to-fine metamer synthesis to path, atomically (see
+// Metamer.Save).
+func (m *MetamerCTF) Save(path string) (err error) {
+	defer catch(&err, "MetamerCTF.Save")
+	return saveAtomic(path, m.WriteTo)
+}
+
+// ReadMetamerCTF reads a coarse-to-fine metamer synthesis written by
+// WriteTo (or Save) and prepares it to resume with model; see ReadMetamer
+// for the checks.
+func ReadMetamerCTF(r io.Reader, model ScaledModel, opts LoadOptions) (m *MetamerCTF, err error) {
+	defer catch(&err, "ReadMetamerCTF")
+	var f ctfFile
+	if err := readFile(r, "MetamerCTF", &f); err != nil {
+		return nil, err
+	}
+	if model == nil {
+		return nil, errors.New("model is nil")
+	}
+	var inner bytes.Buffer
+	if _, err := writeFile(&inner, "Metamer", &f.Metamer); err != nil {
+		return nil, err
+	}
+	base, err := ReadMetamer(&inner, model, opts)
+	if err != nil {
+		return nil, err
+	}
+	base.kind = StageMetamerCTF
+	m = &MetamerCTF{metamerBase: base, scaled: model, mode: f.Mode, criterion: f.Criterion, ctfIters: f.CtfIters,
+		scales: f.Scales, finished: f.Finished, timing: f.Timing, scalesLoss: f.ScalesLoss}
+	if len(m.scales) == 0 || m.timing == nil {
+		return nil, fmt.Errorf("no coarse-to-fine schedule in the file: %w", ErrCorrupt)
+	}
+	if m.opt != nil {
+		m.opt.base().owner = m
+	}
+	return m, nil
+}
+
+// LoadMetamerCTF reads the coarse-to-fine metamer synthesis saved at path;
+// see ReadMetamerCTF.
+func LoadMetamerCTF(path string, model ScaledModel, opts LoadOptions) (*MetamerCTF, error) {
+	m, err := loadFile(path, func(r io.Reader) (*MetamerCTF, error) { return ReadMetamerCTF(r, model, opts) })
+	if err != nil && !strings.HasPrefix(err.Error(), "synth: ") {
+		err = fmt.Errorf("synth: LoadMetamerCTF: %w", err)
+	}
+	return m, err
+}
