@@ -210,11 +210,30 @@ func (s *Store) NewMetamer(image *tensors.Tensor, model models.Model, opts synth
 	if err != nil {
 		return nil, err
 	}
-	name, err := backendName(opts.Backend)
+	state, err := metamerKey("Metamer", m, image, model, opts)
 	if err != nil {
 		return nil, err
 	}
-	k := newKey("Metamer")
+	return &Metamer{synthMetamer: m, st: s, state: state, model: model,
+		load: synth.LoadOptions{Backend: opts.Backend, LossFunction: opts.LossFunction, Log: opts.Log}}, nil
+}
+
+// metamerInputs is what a metamer's key reads from the constructed
+// synthesis.
+type metamerInputs interface {
+	InitialImage() *tensors.Tensor
+	TargetRepresentation() *tensors.Tensor
+	RangePenaltyLambda() float64
+	AllowedRange() [2]float64
+}
+
+// metamerKey keys a metamer by the content of its inputs.
+func metamerKey(kind string, m metamerInputs, image *tensors.Tensor, model models.Model, opts synth.MetamerOptions) ([32]byte, error) {
+	name, err := backendName(opts.Backend)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	k := newKey(kind)
 	k.str(name)
 	k.model(model, image)
 	k.tensor(image)
@@ -232,12 +251,7 @@ func (s *Store) NewMetamer(image *tensors.Tensor, model models.Model, opts synth
 	} else {
 		k.str("mse")
 	}
-	state, err := k.sum()
-	if err != nil {
-		return nil, err
-	}
-	return &Metamer{synthMetamer: m, st: s, state: state, model: model,
-		load: synth.LoadOptions{Backend: opts.Backend, LossFunction: opts.LossFunction, Log: opts.Log}}, nil
+	return k.sum()
 }
 
 // Synthesize runs (or loads, or resumes) synth.Metamer.Synthesize with opts
@@ -469,24 +483,16 @@ type MetamerCTF struct {
 // synth.NewMetamerCTF does, keyed as NewMetamer keys a metamer, with the
 // schedule and its rules.
 func (s *Store) NewMetamerCTF(image *tensors.Tensor, model synth.ScaledModel, opts synth.MetamerCTFOptions) (*MetamerCTF, error) {
-	base, err := s.NewMetamer(image, model, opts.MetamerOptions)
-	if err != nil {
-		return nil, err
-	}
 	m, err := synth.NewMetamerCTF(image, model, opts)
 	if err != nil {
 		return nil, err
 	}
-	// NewMetamer above drew the default noise already: use its initial
-	// image, so that the key and the synthesis agree.
-	if opts.InitialImage == nil {
-		opts.InitialImage = base.InitialImage()
-		if m, err = synth.NewMetamerCTF(image, model, opts); err != nil {
-			return nil, err
-		}
+	base, err := metamerKey("MetamerCTF", m, image, model, opts.MetamerOptions)
+	if err != nil {
+		return nil, err
 	}
-	k := newKey("MetamerCTF")
-	k.raw('k', base.state[:])
+	k := newKey("MetamerCTF schedule")
+	k.raw('k', base[:])
 	k.str(string(m.CoarseToFine()))
 	k.float(opts.ChangeScaleCriterion)
 	if opts.NoChangeScaleCriterion {
