@@ -232,7 +232,6 @@ func (m *MetamerCTF) objective(x *Node, in []*Node) *Node {
 	return m.lossFn(m.scaled.ForwardScales(x, m.currentScales()), in[0])
 }
 
-
 // stats is the objective of the whole representation at the image before
 // the step (plenoptic's overall_loss, range penalty included), while only
 // some scales are optimized.

@@ -194,4 +194,6 @@ func TestMetamerCTFErrors(t *testing.T) {
 // sameShape computes every scale set as the whole representation.
 type sameShape struct{ *blurScales }
 
-func (s *sameShape) ForwardScales(x *Node, _ []string) *Node { return s.blurScales.ForwardScales(x, nil) }
+func (s *sameShape) ForwardScales(x *Node, _ []string) *Node {
+	return s.blurScales.ForwardScales(x, nil)
+}
