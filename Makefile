@@ -49,9 +49,10 @@ CELL_TIMEOUT ?= 1800
 ## Syntheses go to a result store of their own, emptied first, so that the executed notebooks
 ## show every synthesis computed (NOTEBOOK_STORE=<dir> to keep and reuse one).
 NOTEBOOK_STORE ?=
+NOTEBOOK_JOBS ?= 2
 notebooks: setup
 	@store="$(NOTEBOOK_STORE)"; if [ -z "$$store" ]; then store=$(ROOT)/.local/notebook-store; rm -rf "$$store"; fi; \
-	GOPLENOPTIC_STORE="$$store" .venv/bin/python kernel/execute.py --timeout $(CELL_TIMEOUT) --out docs/notebooks $(NOTEBOOKS)
+	GOPLENOPTIC_STORE="$$store" .venv/bin/python kernel/execute.py --timeout $(CELL_TIMEOUT) --jobs $(NOTEBOOK_JOBS) --out docs/notebooks $(NOTEBOOKS)
 	$(MAKE) docs
 
 ## docs: the documentation site, docs/_build/html/index.html, from the notebooks executed into

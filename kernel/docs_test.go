@@ -42,7 +42,8 @@ var (
 // builtSite builds the site once per test binary and returns its html folder.
 func builtSite(t *testing.T) string {
 	t.Helper()
-	executed := filepath.Join(executedIntroduction(t), "introduction.ipynb")
+	executedDir := executedNotebooks(t)
+	tracked := trackedNotebooks(t)
 	siteOnce.Do(func() {
 		root := projectRoot(t)
 		work, err := os.MkdirTemp("", "goplenoptic-docs-")
@@ -56,18 +57,24 @@ func builtSite(t *testing.T) string {
 			siteErr = err.Error()
 			return
 		}
-		intro, err := os.ReadFile(executed)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(nbs, "introduction.ipynb"), intro, 0o644)
+		// Every tracked notebook, executed, plus the fixture.
+		siteNbs = nil
+		for _, p := range tracked {
+			b, err := os.ReadFile(filepath.Join(executedDir, filepath.Base(p)))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(nbs, filepath.Base(p)), b, 0o644)
+			}
+			if err != nil {
+				siteErr = err.Error()
+				return
+			}
+			siteNbs = append(siteNbs, strings.TrimSuffix(filepath.Base(p), ".ipynb"))
 		}
-		if err == nil {
-			err = writeFixtureNotebook(filepath.Join(nbs, fixtureName+".ipynb"))
-		}
-		if err != nil {
+		if err := writeFixtureNotebook(filepath.Join(nbs, fixtureName+".ipynb")); err != nil {
 			siteErr = err.Error()
 			return
 		}
-		siteNbs = []string{"introduction", fixtureName}
+		siteNbs = append(siteNbs, fixtureName)
 		start := time.Now()
 		cmd := exec.Command(filepath.Join(root, ".venv", "bin", "python"), filepath.Join(root, "kernel", "docs", "build.py"),
 			"--notebooks", nbs, "--out", filepath.Join(work, "build"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Execute notebooks headless on the project's gonb kernel.
 
-Usage: execute.py [--timeout SECONDS] [--out DIR] NOTEBOOK...
+Usage: execute.py [--timeout SECONDS] [--out DIR] [--jobs N] NOTEBOOK...
 
 Each notebook runs top to bottom through nbclient with a per-cell timeout and
 is written, with its outputs, to DIR (default: next to the input, as
@@ -80,8 +80,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timeout", type=int, default=1200, help="per-cell timeout in seconds")
     ap.add_argument("--out", default=None, help="folder for executed notebooks")
+    ap.add_argument("--jobs", type=int, default=1, help="notebooks executed at once (each on its own kernel)")
     ap.add_argument("notebooks", nargs="+")
     args = ap.parse_args()
+    if args.jobs > 1 and len(args.notebooks) > 1:
+        sys.exit(0 if run_parallel(args) else 1)
     ok = True
     for path in args.notebooks:
         base = os.path.basename(path)
@@ -90,6 +93,33 @@ def main():
         out_path = os.path.join(out_dir, base if args.out else base.replace(".ipynb", ".executed.ipynb"))
         ok = run(path, out_path, args.timeout) and ok
     sys.exit(0 if ok else 1)
+
+
+def run_parallel(args):
+    """Execute the notebooks args.jobs at a time, each by a child execute.py,
+    longest first (by the number of code cells), and print each child's report."""
+    import subprocess
+
+    def cells(path):
+        try:
+            return sum(1 for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        except Exception:
+            return 0
+
+    todo = sorted(args.notebooks, key=cells, reverse=True)
+    running, ok = [], True
+    base = [sys.executable, os.path.abspath(__file__), "--timeout", str(args.timeout)]
+    if args.out:
+        base += ["--out", args.out]
+    while todo or running:
+        while todo and len(running) < args.jobs:
+            path = todo.pop(0)
+            running.append((path, subprocess.Popen(base + [path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+        path, proc = running.pop(0)
+        out, _ = proc.communicate()
+        sys.stdout.write(out)
+        ok = ok and proc.returncode == 0
+    return ok
 
 
 if __name__ == "__main__":

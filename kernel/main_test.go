@@ -7,8 +7,8 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if introDir != "" {
-		os.RemoveAll(introDir)
+	if execDir != "" {
+		os.RemoveAll(execDir)
 	}
 	if docsWork != "" {
 		os.RemoveAll(docsWork)

@@ -120,61 +120,122 @@ func lastLines(s string, n int) string {
 }
 
 var (
-	introOnce   sync.Once
-	introDir    string // made by executedIntroduction, removed by TestMain
-	introShared string // given by $GOPLENOPTIC_EXECUTED_DIR, left alone
-	introErr    string
-	introLog    string // what executing the notebook printed
+	execOnce   sync.Once
+	execDir    string // made by executedNotebooks, removed by TestMain
+	execShared string // given by $GOPLENOPTIC_EXECUTED_DIR, left alone
+	execErr    string
+	execLog    string // what executing the notebooks printed
 )
 
-// EnvExecuted names a folder that already holds an executed
-// introduction.ipynb (e.g. docs/notebooks after `make notebooks`): when set,
-// the tests read it instead of executing the notebook again. Unset (as in
-// `make test`), the notebook is executed once per test binary.
+// EnvExecuted names a folder that already holds the executed notebooks (e.g.
+// docs/notebooks after `make notebooks`): when set, the tests read them
+// instead of executing the notebooks again. Unset (as in `make test`), the
+// notebooks are executed once per test binary.
 const EnvExecuted = "GOPLENOPTIC_EXECUTED_DIR"
 
-// executedIntroduction executes notebooks/introduction.ipynb once per test
-// binary and returns the folder holding the executed copy.
-func executedIntroduction(t *testing.T) string {
+// trackedNotebooks returns the paths of notebooks/*.ipynb.
+func trackedNotebooks(t *testing.T) []string {
 	t.Helper()
-	introOnce.Do(func() {
+	paths, err := filepath.Glob(filepath.Join(projectRoot(t), "notebooks", "*.ipynb"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no notebooks in notebooks/: %v", err)
+	}
+	return paths
+}
+
+// executedNotebooks executes every notebook of notebooks/ once per test
+// binary (two at a time, each on its own kernel, with a fresh result
+// store) and returns the folder holding the executed copies.
+func executedNotebooks(t *testing.T) string {
+	t.Helper()
+	execOnce.Do(func() {
 		if dir := os.Getenv(EnvExecuted); dir != "" {
-			if _, err := os.Stat(filepath.Join(dir, "introduction.ipynb")); err != nil {
-				introErr = fmt.Sprintf("%s=%s: %v", EnvExecuted, dir, err)
-				return
+			for _, p := range trackedNotebooks(t) {
+				if _, err := os.Stat(filepath.Join(dir, filepath.Base(p))); err != nil {
+					execErr = fmt.Sprintf("%s=%s: %v", EnvExecuted, dir, err)
+					return
+				}
 			}
-			introShared = dir
-			t.Logf("reading the executed notebook from %s (%s)", dir, EnvExecuted)
+			execShared = dir
+			t.Logf("reading the executed notebooks from %s (%s)", dir, EnvExecuted)
 			return
 		}
-		dir, err := os.MkdirTemp("", "goplenoptic-notebook-")
+		dir, err := os.MkdirTemp("", "goplenoptic-notebooks-")
 		if err != nil {
-			introErr = err.Error()
+			execErr = err.Error()
 			return
 		}
-		introDir = dir
+		execDir = dir
 		root := projectRoot(t)
 		py := filepath.Join(root, ".venv", "bin", "python")
-		cmd := exec.Command(py, filepath.Join(root, "kernel", "execute.py"), "--timeout", "1800", "--out", dir,
-			filepath.Join(root, "notebooks", "introduction.ipynb"))
+		args := append([]string{filepath.Join(root, "kernel", "execute.py"), "--timeout", "1800", "--jobs", "2", "--out", dir}, trackedNotebooks(t)...)
+		cmd := exec.Command(py, args...)
 		// A fresh result store: every synthesis is computed once, then loaded.
 		cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+JupyterDataDir(root), "GOPLENOPTIC_STORE="+filepath.Join(dir, "store"))
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
-		introLog = string(out)
+		execLog = string(out)
 		if err != nil {
-			introErr = fmt.Sprintf("executing the notebook failed: %v\n%s", err, lastLines(string(out), 80))
+			execErr = fmt.Sprintf("executing the notebooks failed: %v\n%s", err, lastLines(string(out), 80))
 			return
 		}
-		t.Logf("introduction.ipynb executed headless in %.0f s", time.Since(start).Seconds())
+		t.Logf("%d notebooks executed headless in %.0f s:\n%s", len(trackedNotebooks(t)), time.Since(start).Seconds(), strings.TrimSpace(string(out)))
 	})
-	if introErr != "" {
-		t.Fatal(introErr)
+	if execErr != "" {
+		t.Fatal(execErr)
 	}
-	if introShared != "" {
-		return introShared
+	if execShared != "" {
+		return execShared
 	}
-	return introDir
+	return execDir
+}
+
+// executedIntroduction returns the folder holding the executed
+// introduction.ipynb (see executedNotebooks).
+func executedIntroduction(t *testing.T) string { return executedNotebooks(t) }
+
+// figureCall matches the calls that show a figure in a notebook cell.
+var figureCall = regexp.MustCompile(`\bnb\.(Imshow|Show)\(|metamerGrid\(|(?m)^\s*show[A-Z][A-Za-z]*\(`)
+
+// TestAllNotebooks checks every executed notebook: no error output, nothing
+// on stderr, a picture in every cell that shows a figure, and GoNB's log
+// kept out of the run's output.
+func TestAllNotebooks(t *testing.T) {
+	dir := executedNotebooks(t)
+	for _, path := range trackedNotebooks(t) {
+		name := filepath.Base(path)
+		t.Run(strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
+			nb := readNotebook(t, filepath.Join(dir, name))
+			figures := 0
+			for i, c := range nb.Cells {
+				if c.CellType != "code" {
+					continue
+				}
+				src := c.SourceText()
+				for _, o := range c.Outputs {
+					if o.OutputType == "error" {
+						t.Errorf("cell %d has an error output:\n%s", i, src)
+					}
+					if o.OutputType == "stream" && o.Name == "stderr" {
+						t.Errorf("cell %d writes to stderr: %q", i, joinText(o.Text))
+					}
+				}
+				if k := strings.Index(src, "%%"); k >= 0 && figureCall.MatchString(src[k:]) {
+					figures++
+					if !c.HasImage() {
+						t.Errorf("figure cell %d shows no image:\n%s", i, src)
+					}
+				}
+			}
+			if figures == 0 {
+				t.Errorf("no figure cells")
+			}
+			t.Logf("%d figure cells", figures)
+		})
+	}
+	if execLog != "" && regexp.MustCompile(`(?m)^[IWE]\d{4} `).MatchString(execLog) {
+		t.Errorf("executing the notebooks printed GoNB's log:\n%s", execLog)
+	}
 }
 
 // TestIntroductionNotebook runs the tutorial end to end on the gonb kernel and
@@ -262,9 +323,6 @@ func TestIntroductionNotebook(t *testing.T) {
 	}
 	if lg := norms["LG"]; !(lg[0] > 2*lg[1] || lg[1] > 2*lg[0]) {
 		t.Errorf("LG is not shift-invariant: the two norms %v should differ by more than 2×", lg)
-	}
-	if introLog != "" && regexp.MustCompile(`(?m)^[IWE]\d{4} `).MatchString(introLog) {
-		t.Errorf("executing the notebook printed GoNB's log:\n%s", introLog)
 	}
 	t.Logf("roll comparison: LG %v, CenterSurround %v; %d figure cells; store lines %v", norms["LG"], norms["CenterSurround"], figures, count)
 }
