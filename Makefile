@@ -29,12 +29,14 @@ test:
 	@grep -E '^ *--- (PASS|FAIL|SKIP)' .local/test.log | awk '{c[$$2]++} END {printf "%d passed, %d failed, %d skipped\n", c["PASS:"]+0, c["FAIL:"]+0, c["SKIP:"]+0}'
 
 ## bench: Go benchmarks (XLA CPU and pure Go), then the same synthesis workloads timed
-## side by side against plenoptic 1.1.0 on CPU torch (ratio table). BENCH_ITERS sets iterations.
+## side by side against plenoptic 1.1.0 on CPU torch (ratio table), then the latency of a
+## changed notebook cell inside the gonb kernel. BENCH_ITERS sets iterations.
 BENCH_ITERS ?= 20
 bench: setup
 	go test -run '^$$' -bench . -benchtime $(BENCH_ITERS)x ./plenoptic/filters/ ./plenoptic/models/
 	bash testdata/reference/setup_venv.sh
 	bash testdata/bench/compare.sh $(BENCH_ITERS)
+	.venv/bin/python kernel/latency.py --repeat 5
 
 ## reference: regenerate testdata/reference with the real plenoptic 1.1.0 (needs torch; not part of test).
 reference: setup
