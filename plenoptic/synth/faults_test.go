@@ -119,6 +119,30 @@ func TestCorruptFilesRefused(t *testing.T) {
 		}
 	}
 	t.Logf("%d single-bit flips, %d loaded", 2*len(positions), loaded)
+
+	// Eigendistortion files likewise.
+	e, err := NewEigendistortion(crop(t, einstein(t), 100, 100, 16, 16), notebookGaussian, EigendistortionOptions{Backend: b, Log: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Synthesize(EigenSynthesizeOptions{MaxIter: 20, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if _, err := e.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	good = buf.Bytes()
+	for k := 0; k <= 20; k++ {
+		bad := bytes.Clone(good)
+		bad[k*(len(good)-1)/20] ^= 0x04
+		if _, err := ReadEigendistortion(bytes.NewReader(bad), notebookGaussian, LoadOptions{Backend: b}); err == nil {
+			t.Errorf("an eigendistortion file with byte %d damaged loaded", k*(len(good)-1)/20)
+		}
+	}
+	if _, err := ReadEigendistortion(bytes.NewReader(good[:len(good)/2]), notebookGaussian, LoadOptions{Backend: b}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a truncated eigendistortion file: %v", err)
+	}
 }
 
 // TestSaveKilledMidway kills a process while it saves a large metamer again
