@@ -230,6 +230,9 @@ func NewMADCompetition(image *tensors.Tensor, optimized, reference Metric, targe
 			ratio = float64(float32(ratio))
 		}
 		m.tradeoff = math.Pow(10, math.RoundToEven(math.Log10(ratio)))
+		if m.image.DType == "float32" { // plenoptic computes it as a float32 tensor
+			m.tradeoff = float64(float32(m.tradeoff))
+		}
 		fmt.Fprintf(m.log, "UserWarning: Since metric_tradeoff_lamda was None, automatically set to %s to roughly balance metrics.\n", pyRepr(m.tradeoff))
 	}
 	m.initialized = true

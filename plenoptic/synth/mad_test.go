@@ -146,7 +146,7 @@ func TestMADAutoLambdaSaveLoadResume(t *testing.T) {
 	}
 	ref := newMAD()
 	opt0, ref0 := ref.OptimizedMetricLoss()[0], ref.ReferenceMetricLoss()[0]
-	want := math.Pow(10, math.RoundToEven(math.Log10(opt0/ref0)))
+	want := float64(float32(math.Pow(10, math.RoundToEven(math.Log10(opt0/ref0)))))
 	if got := ref.MetricTradeoffLambda(); math.Abs(got-want) > 1e-12*want {
 		t.Errorf("automatic lambda %g, want %g", got, want)
 	}
