@@ -259,7 +259,7 @@ func distorted(t *testing.T) map[string][2]image[float32] {
 }
 
 // flat copies a float tensor's values as float64.
-func flat(t *testing.T, x *tensors.Tensor) []float64 {
+func flat(t testing.TB, x *tensors.Tensor) []float64 {
 	t.Helper()
 	switch x.DType().GoStr() {
 	case "float32":

@@ -71,7 +71,7 @@ type outputs struct {
 	grads  map[string][]float64
 }
 
-func (j job) exec(t *testing.T, b backends.Backend) func(a, b0 *tensors.Tensor) outputs {
+func (j job) exec(t testing.TB, b backends.Backend) func(a, b0 *tensors.Tensor) outputs {
 	t.Helper()
 	var mapDims []int
 	exec, err := NewExec(b, func(x, y *Node) []*Node {
