@@ -28,6 +28,18 @@ type evalKey struct {
 	factors  string
 }
 
+// maxShapes is how many image shapes one cached metric graph compiles for
+// (GoMLX's default, 32, turns the 33rd shape into an error).
+const maxShapes = 256
+
+func newExec(be backends.Backend, fn any) (*Exec, error) {
+	e, err := NewExecAny(be, fn)
+	if err != nil {
+		return nil, err
+	}
+	return e.SetMaxCache(maxShapes), nil
+}
+
 // valueRange returns the minimum and maximum of t, or an error naming a
 // non-finite value.
 func valueRange(name, which string, t *tensors.Tensor) (lo, hi float64, err error) {
@@ -92,7 +104,7 @@ func (c pairCall) runOn(be backends.Backend, a, b *tensors.Tensor, log io.Writer
 			out, err = nil, fmt.Errorf("metric: %s failed: %v", c.name, r)
 		}
 	}()
-	exec, err := compiled.Exec(be, c.key, "metric", func() (*Exec, error) { return NewExec(be, c.graph) })
+	exec, err := compiled.Exec(be, c.key, "metric", func() (*Exec, error) { return newExec(be, c.graph) })
 	if err != nil {
 		return nil, fmt.Errorf("metric: %s: %w", c.name, err)
 	}
@@ -252,7 +264,7 @@ func EvalNormalizedLaplacianPyramid(x *tensors.Tensor) (out []*tensors.Tensor, e
 		}
 	}()
 	exec, err := compiled.Exec(be, evalKey{kind: "nlp"}, "metric", func() (*Exec, error) {
-		return NewExec(be, NormalizedLaplacianPyramid)
+		return newExec(be, NormalizedLaplacianPyramid)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("metric: NormalizedLaplacianPyramid: %w", err)

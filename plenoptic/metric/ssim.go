@@ -141,8 +141,8 @@ func validBox(h, w int) (top, left, mh, mw int) {
 }
 
 // validMask is the [1, 1, h, w] indicator of validBox, in dtype dt, built
-// as the product of a row and a column indicator (small constants: a
-// 256×256 one costs XLA more to compile than the SSIM graph around it).
+// as the product of a row and a column indicator (small constants: XLA
+// takes about 50 ms to compile each 256×256 one).
 func validMask(g *Graph, dt dtypes.DType, h, w int) *Node {
 	top, left, mh, mw := validBox(h, w)
 	ind := func(n, start, count int) []float64 {
