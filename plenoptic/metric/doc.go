@@ -28,9 +28,16 @@
 //	correlate_downsample, upsample_convolve    filters.LaplacianPyramid, BlurDownsample, UpsampleBlur,
 //	                                           CorrelateDownsample, UpsampleConvolve
 //
+// MSE is plenoptic's metric.mse, one value per image ([B, C]); tools.MSE,
+// the synthesis loss, averages over a whole batch (the same for one image).
+//
 // Differences from plenoptic: the range warning needs values, so only the
 // Eval functions give it (the graph functions give the shape warnings when
 // the graph is built); each warning is given once per call; NLPD needs both
-// images to have the same dtype (plenoptic would promote); non-finite inputs
-// are an error in the Eval functions.
+// images to have the same dtype (plenoptic would promote) and says so when
+// they are smaller than 33×33 (plenoptic fails inside torch's padding);
+// an empty PowerFactors is an error (plenoptic fails with an IndexError);
+// non-finite inputs are an error in the Eval functions. Like plenoptic,
+// MS-SSIM accepts images of any size: scales smaller than 11 pixels use a
+// smaller window, with a warning.
 package metric

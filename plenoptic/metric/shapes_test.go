@@ -57,8 +57,9 @@ func checkVector(t *testing.T, name string, got []float64) {
 		t.Fatalf("%s: %d values, want %d", name, len(got), len(want))
 	}
 	for i := range want {
-		if d, own := math.Abs(got[i]-want[i]), math.Abs(want[i]-w64[i]); d > tolValue+own {
-			t.Errorf("%s[%d] = %.9g, plenoptic %.9g (|diff| %.3g, plenoptic's own float32 error %.3g)", name, i, got[i], want[i], d, own)
+		d, own, d64 := math.Abs(got[i]-want[i]), math.Abs(want[i]-w64[i]), math.Abs(got[i]-w64[i])
+		if scale := max(1, math.Abs(w64[i])); d > tolValue*scale+own || d64 > tolValue*scale {
+			t.Errorf("%s[%d] = %.9g, plenoptic %.9g, its float64 answer %.9g (plenoptic's own float32 error %.3g)", name, i, got[i], want[i], w64[i], own)
 		}
 	}
 }

@@ -56,12 +56,12 @@ type MSSSIMOptions struct {
 	Log io.Writer
 }
 
-// DefaultPowerFactors are MS-SSIM's default exponents, fine to coarse.
-var DefaultPowerFactors = []float64{0.0448, 0.2856, 0.3001, 0.2363, 0.1333}
+// defaultPowerFactors are MS-SSIM's default exponents, fine to coarse.
+var defaultPowerFactors = []float64{0.0448, 0.2856, 0.3001, 0.2363, 0.1333}
 
 func (o MSSSIMOptions) powerFactors() []float64 {
 	if o.PowerFactors == nil {
-		return DefaultPowerFactors
+		return defaultPowerFactors
 	}
 	return o.PowerFactors
 }
