@@ -112,6 +112,19 @@ func NewKernel(h, w int, data []float64) (Kernel, error) {
 	return k, nil
 }
 
+// Flipped returns the kernel rotated by 180° (the adjoint of a correlation
+// is a correlation with the flipped kernel).
+func (k Kernel) Flipped() Kernel {
+	out := Kernel{H: k.H, W: k.W, Data: make([]float64, len(k.Data))}
+	for i, v := range k.Data {
+		out.Data[len(k.Data)-1-i] = v
+	}
+	for _, t := range k.terms {
+		out.terms = append(out.terms, separableTerm{col: reversed(t.col), row: reversed(t.row)})
+	}
+	return out
+}
+
 func reversed(x []float64) []float64 {
 	out := make([]float64, len(x))
 	for i, v := range x {

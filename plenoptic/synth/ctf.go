@@ -304,7 +304,7 @@ func (m *MetamerCTF) Synthesize(opts SynthesizeOptions) (err error) {
 		return err
 	}
 	if !math.IsNaN(m.criterion) && o.StopCriterion >= m.criterion {
-		return errors.New("stop_criterion must be strictly less than change_scale_criterion, or things get weird!")
+		return errors.New("stop_criterion must be strictly less than change_scale_criterion, or things get weird") // plenoptic's words
 	}
 	return m.run(m, m, opts)
 }

@@ -3,12 +3,15 @@
 # the real plenoptic 1.1.0 (CPU torch, 2 threads), same workloads:
 #   metamer_step/{gauss,cs,lg}/B={1,3}  one metamer iteration on 256x256
 #   fisher_power_step/{gauss,cs,lg}     one eigendistortion power iteration
+#   metric_loss_grad/{ssim,ssim_weighted_reflect,msssim,nlpd}
+#                                       one loss+gradient of a perceptual metric
 # Prints a table of ms/iteration and the speed-up ratios.
 #
 # Usage (from anywhere in the checkout):
 #   testdata/bench/compare.sh [ITERS]          # default 20 iterations per workload
-# Env: GO_BENCH_FILTER (default 'MetamerStep|FisherProduct'), PY (default .venv-ref/bin/python),
-#      SKIP_PY=1 to time only the Go side, OUT_DIR to keep the raw outputs.
+# Env: GO_BENCH_FILTER (default 'MetamerStep|FisherProduct|MetricLossGradient'), PY (default .venv-ref/bin/python),
+#      SKIP_PY=1 to time only the Go side, PY_ONLY (a regex of workload names, e.g. metric_loss_grad)
+#      to time only some in plenoptic, OUT_DIR to keep the raw outputs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -21,8 +24,8 @@ export PJRT_PLUGIN_LIBRARY_PATH="${PJRT_PLUGIN_LIBRARY_PATH:-$ROOT/.local/pjrt}"
 export GOMLX_NO_AUTO_INSTALL=1 GOPLENOPTIC_QUIET=1
 
 echo "== Go benchmarks (${ITERS} iterations each)" >&2
-go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct}" -benchtime "${ITERS}x" \
-  ./plenoptic/synth/ | tee "$OUT_DIR/go.txt" >&2
+go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient}" -benchtime "${ITERS}x" \
+  ./plenoptic/synth/ ./plenoptic/metric/ | tee "$OUT_DIR/go.txt" >&2
 
 if [[ "${SKIP_PY:-}" != 1 ]]; then
   if [[ ! -x "$PY" ]]; then
@@ -30,7 +33,7 @@ if [[ "${SKIP_PY:-}" != 1 ]]; then
     exit 1
   fi
   echo "== plenoptic 1.1.0 (torch, 2 threads)" >&2
-  "$PY" testdata/bench/plenoptic_bench.py --iters "$ITERS" > "$OUT_DIR/plenoptic.json"
+  "$PY" testdata/bench/plenoptic_bench.py --iters "$ITERS" --only "${PY_ONLY:-}" > "$OUT_DIR/plenoptic.json"
 else
   echo '{"meta": {}, "ms_per_iter": {}}' > "$OUT_DIR/plenoptic.json"
 fi
@@ -39,16 +42,17 @@ python3 - "$OUT_DIR/go.txt" "$OUT_DIR/plenoptic.json" <<'PYEOF'
 import json, re, sys
 go = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"Benchmark(MetamerStep|FisherProduct)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
     if not m:
         continue
     kind, backend, rest, _, ns = m.groups()
-    key = ("metamer_step/" if kind == "MetamerStep" else "fisher_power_step/") + rest
+    prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/", "MetricLossGradient": "metric_loss_grad/"}
+    key = prefix[kind] + rest
     go.setdefault(key, {})[backend] = float(ns) / 1e6
 py = json.load(open(sys.argv[2]))
 ref = py.get("ms_per_iter", {})
 keys = list(dict.fromkeys(list(go) + list(ref)))
-fmt = "{:<28} {:>12} {:>12} {:>12} {:>14} {:>14}"
+fmt = "{:<40} {:>12} {:>12} {:>12} {:>14} {:>14}"
 print(fmt.format("workload (ms/iter)", "plenoptic", "xla:cpu", "go", "plenoptic/xla", "plenoptic/go"))
 def f(v): return "-" if v is None else f"{v:.2f}"
 def r(a, b): return "-" if a is None or b is None else f"{a / b:.1f}x"

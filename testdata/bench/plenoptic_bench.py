@@ -14,7 +14,12 @@ Workload names match the Go benchmarks:
                                        recorded norms), target einstein, init curie;
   fisher_power_step/{gauss,cs,lg}      one power-method iteration of Eigendistortion
                                        on einstein: F v, QR, Rayleigh quotient (two
-                                       Fisher products, as _synthesize_power does).
+                                       Fisher products, as _synthesize_power does);
+  metric_loss_grad/{ssim,ssim_weighted_reflect,msssim,nlpd}
+                                       one loss and gradient of a perceptual metric
+                                       (BenchmarkMetricLossGradient in plenoptic/metric):
+                                       metric(curie, einstein).sum() and its gradient
+                                       with respect to curie.
 """
 
 import argparse
@@ -107,6 +112,31 @@ def time_power(model, img, iters):
     return (time.perf_counter() - t0) / iters * 1e3
 
 
+METRICS = {
+    "ssim": lambda a, b: po.metric.ssim(a, b),
+    "ssim_weighted_reflect": lambda a, b: po.metric.ssim(a, b, weighted=True, pad="reflect"),
+    "msssim": lambda a, b: po.metric.ms_ssim(a, b),
+    "nlpd": lambda a, b: po.metric.nlpd(a, b),
+}
+
+
+def time_metric(metric, x, ref, iters):
+    x = x.clone().requires_grad_(True)
+
+    def step():
+        loss = metric(x, ref).sum()
+        loss.backward()
+        x.grad = None
+        return loss.item()
+
+    for _ in range(2):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        step()
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=20)
@@ -128,6 +158,12 @@ def main():
         if args.only and not re.search(args.only, key):
             continue
         out[key] = time_power(model, img, args.iters)
+        print(f"{key}: {out[key]:.2f} ms", file=sys.stderr)
+    for name, metric in METRICS.items():
+        key = f"metric_loss_grad/{name}"
+        if args.only and not re.search(args.only, key):
+            continue
+        out[key] = time_metric(metric, curie, img, args.iters)
         print(f"{key}: {out[key]:.2f} ms", file=sys.stderr)
     meta = {
         "plenoptic": po.__version__,
