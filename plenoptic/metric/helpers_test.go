@@ -4,11 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"math"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 
@@ -23,15 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	// The default backend prints its name once; keep it out of Example output.
 	os.Setenv("GOPLENOPTIC_QUIET", "1")
-	// Compiling the metrics' graphs (NLPD's gradient above all) dominates
-	// this package's test time on XLA: about 45 s of CPU with LLVM's
-	// optimisations, 21 s without. The tests check values, not speed, so
-	// they compile unoptimised, unless benchmarks run.
-	flag.Parse()
-	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
-		os.Setenv("XLA_FLAGS", strings.TrimSpace(os.Getenv("XLA_FLAGS")+" --xla_backend_optimization_level=0"))
-	}
-	os.Exit(m.Run())
+	backendtest.Main(m)
 }
 
 // float is the element type of test images.

@@ -8,12 +8,13 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/data"
+	"github.com/goplenoptic/goplenoptic/plenoptic/internal/backendtest"
 )
 
 func TestMain(m *testing.M) {
 	// The default backend prints its name once; keep it out of Example output.
 	os.Setenv("GOPLENOPTIC_QUIET", "1")
-	os.Exit(m.Run())
+	backendtest.Main(m)
 }
 
 var (

@@ -4,6 +4,9 @@
 package backendtest
 
 import (
+	"flag"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -58,4 +61,17 @@ func ForEach(t *testing.T, f func(t *testing.T, b backends.Backend)) {
 	for _, name := range Names {
 		t.Run(name, func(t *testing.T) { f(t, Use(t, name)) })
 	}
+}
+
+// Main runs a package's tests with XLA compiling without LLVM's
+// optimisations (--xla_backend_optimization_level=0), which about halves
+// compile time, the larger part of these packages' test time: the tests
+// check values, not speed. Benchmarks (-test.bench) compile optimised.
+// Use it as the package's TestMain: func TestMain(m *testing.M) { backendtest.Main(m) }.
+func Main(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		os.Setenv("XLA_FLAGS", strings.TrimSpace(os.Getenv("XLA_FLAGS")+" --xla_backend_optimization_level=0"))
+	}
+	os.Exit(m.Run())
 }
