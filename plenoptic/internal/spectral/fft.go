@@ -199,4 +199,3 @@ func cmatmul(re, im, c, s *graph.Node, axis int) (*graph.Node, *graph.Node) {
 	}
 	return graph.Sub(mm(re, c), mm(im, s)), graph.Add(mm(re, s), mm(im, c))
 }
-
