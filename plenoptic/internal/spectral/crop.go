@@ -85,3 +85,35 @@ func embedAxis(x *graph.Node, axis, N int) *graph.Node {
 	}
 	return graph.Concatenate(parts, axis)
 }
+
+// SliceAxis returns x[..., start:end, ...] along axis, differentiable to any
+// order on every backend (its adjoint, a zero-fill, is a custom gradient).
+func SliceAxis(x *graph.Node, axis, start, end int) *graph.Node {
+	if axis < 0 {
+		axis += x.Rank()
+	}
+	n := x.Shape().Dim(axis)
+	if start == 0 && end == n {
+		return x
+	}
+	dims := append([]int(nil), x.Shape().Dimensions...)
+	dims[axis] = end - start
+	fwd := func(v *graph.Node) *graph.Node { return graph.SliceAxis(v, axis, graph.AxisRange(start, end)) }
+	adj := func(v *graph.Node) *graph.Node {
+		parts := []*graph.Node{}
+		zeros := func(k int) *graph.Node {
+			zd := append([]int(nil), dims...)
+			zd[axis] = k
+			return graph.Zeros(v.Graph(), shapes.Make(v.DType(), zd...))
+		}
+		if start > 0 {
+			parts = append(parts, zeros(start))
+		}
+		parts = append(parts, v)
+		if end < n {
+			parts = append(parts, zeros(n-end))
+		}
+		return graph.Concatenate(parts, axis)
+	}
+	return Linear(x, shapes.Make(x.DType(), dims...), fwd, adj)
+}
