@@ -28,7 +28,7 @@ type Filters struct {
 	NumOrientations int
 	// Sizes[i] is the grid of scale i's bands (Sizes[0] = the image), and
 	// Sizes[NumScales] that of the residual lowpass.
-	Sizes [][2]int
+	Sizes    [][2]int
 	Lo0, Hi0 []float64 // on Sizes[0]
 	// HiMask[i] and Angle[i][b], AngleRecon[i][b] are on Sizes[i]; LoMask[i]
 	// on Sizes[i+1] (the grid after scale i's downsampling).
