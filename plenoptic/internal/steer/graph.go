@@ -38,17 +38,25 @@ type constCache struct {
 // cached returns the constant called name on g, building it once per graph.
 func (f *Filters) cached(g *graph.Graph, dt dtypes.DType, name string, build func() *graph.Node) *graph.Node {
 	c := &f.consts
+	key := name + "/" + dt.String()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.g != g {
 		c.g, c.nodes = g, map[string]*graph.Node{}
 	}
-	key := name + "/" + dt.String()
-	if n, ok := c.nodes[key]; ok {
+	n, ok := c.nodes[key]
+	c.mu.Unlock()
+	if ok {
 		return n
 	}
-	n := build()
-	c.nodes[key] = n
+	n = build() // may itself use the cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.g == g {
+		if prev, ok := c.nodes[key]; ok {
+			return prev
+		}
+		c.nodes[key] = n
+	}
 	return n
 }
 
