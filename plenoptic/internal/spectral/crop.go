@@ -43,11 +43,14 @@ func Embed(c C, H, W int) C {
 	return applyLinear(c, H, W, fwd, adj)
 }
 
-// applyLinear applies the real-linear fwd (adjoint adj) to both parts of c
-// with a custom gradient (GoMLX's gradient of Slice is a Pad: missing on pure
-// Go, and not differentiable again anywhere). The result's last two
-// dimensions are h×w.
+// applyLinear applies the real-linear fwd (adjoint adj) to both parts of c:
+// with GoMLX's own gradients on XLA (that of Slice is a Pad), with a custom
+// gradient on pure Go (no Pad there). The result's last two dimensions are
+// h×w.
 func applyLinear(c C, h, w int, fwd, adj func(*graph.Node) *graph.Node) C {
+	if HasComplex(c.Re.Graph()) {
+		return Map(c, fwd)
+	}
 	return Map(c, func(x *graph.Node) *graph.Node {
 		dims := append([]int(nil), x.Shape().Dimensions...)
 		dims[len(dims)-2], dims[len(dims)-1] = h, w

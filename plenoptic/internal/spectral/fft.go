@@ -44,30 +44,28 @@ func transform2(c C, sign float64, norm Norm) C {
 	case sign > 0:
 		scale = 1 / n
 	}
-	// The parts are stacked on a new leading axis, so that one custom
-	// gradient covers the whole complex map and no complex number is ever on
-	// a differentiated path (GoMLX v0.26's gradient of Real cannot itself be
-	// differentiated). Inside, XLA's FFT where the backend has one, matrix
-	// products otherwise.
-	native := HasComplex(x.Graph())
+	if HasComplex(x.Graph()) {
+		// XLA: the transform of the complex value, with its adjoint as a
+		// custom gradient (GoMLX v0.26's gradient of a multi-axis FFT is
+		// wrong: it inverts the last axis only).
+		op := func(s float64) func(*graph.Node) *graph.Node {
+			return func(v *graph.Node) *graph.Node {
+				if s < 0 {
+					return scaleComplex(graph.FFT(v, h, w), scale)
+				}
+				return scaleComplex(graph.InverseFFT(v, h, w), scale*n)
+			}
+		}
+		z := c.Complex()
+		return FromComplex(complexLinear(z, op(sign), op(-sign)))
+	}
+	// Pure Go: the parts stacked on a new leading axis, so that one custom
+	// gradient covers the whole complex map; inside, matrix products.
 	p := stack(x, c.ImOrZero())
 	op := func(s float64) func(*graph.Node) *graph.Node {
 		return func(v *graph.Node) *graph.Node {
 			re, im := unstack(v)
-			if native {
-				z := graph.Complex(re, im)
-				if s < 0 {
-					z = graph.FFT(z, h, w)
-				} else {
-					z = graph.InverseFFT(z, h, w)
-				}
-				re, im = graph.Real(z), graph.Imag(z)
-				if s > 0 { // XLA's inverse is normalized by 1/n
-					re, im = graph.MulScalar(re, n), graph.MulScalar(im, n)
-				}
-			} else {
-				re, im = dft2Matmul(re, im, s)
-			}
+			re, im = dft2Matmul(re, im, s)
 			if scale != 1 {
 				re, im = graph.MulScalar(re, scale), graph.MulScalar(im, scale)
 			}
@@ -76,6 +74,30 @@ func transform2(c C, sign float64, norm Norm) C {
 	}
 	y := Linear(p, p.Shape(), op(sign), op(-sign))
 	return C{Re: pick(y, 0), Im: pick(y, 1)}
+}
+
+// complexLinear is the shape-preserving Linear on a complex node. Its
+// gradient is first-order only: GoMLX v0.26's gradient of Real and Imag
+// cannot itself be differentiated.
+func complexLinear(z *graph.Node, fwd, adj func(*graph.Node) *graph.Node) *graph.Node {
+	value := graph.StopGradient(fwd(z))
+	withGrad := graph.IdentityWithCustomGradient(z, func(_, v *graph.Node) *graph.Node { return adj(v) })
+	return graph.Add(value, graph.Sub(withGrad, graph.StopGradient(z)))
+}
+
+// scaleComplex multiplies a complex node by a real number.
+func scaleComplex(z *graph.Node, s float64) *graph.Node {
+	if s == 1 {
+		return z
+	}
+	return graph.Mul(z, graph.ConvertDType(graph.Scalar(z.Graph(), realOf(z.DType()), s), z.DType()))
+}
+
+func realOf(dt dtypes.DType) dtypes.DType {
+	if dt == dtypes.Complex128 {
+		return dtypes.Float64
+	}
+	return dtypes.Float32
 }
 
 // stack returns [re, im] on a new leading axis as a masked sum (differentiable

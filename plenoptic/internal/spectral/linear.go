@@ -27,20 +27,22 @@ import (
 // them is ever differentiated, so they may use any operation of the backend.
 //
 // GoMLX attaches custom gradients only to shape-preserving identities; a map
-// that changes the size runs in a flat space of a common size: the input
-// enters it repeated (a broadcast) or zero-padded (a scatter), and a
-// shrinking map writes its output in the first of k blocks that are then
-// summed (the sum's gradient hands every block the same cotangent, of which
-// the adjoint reads the first). No slice or concatenation is ever
-// differentiated: their gradients need Pad, which the pure-Go backend lacks
-// and which has no gradient in GoMLX v0.26.
+// that changes the size runs in a flat space of the larger size. A growing
+// map's input enters it repeated (a broadcast, when the sizes divide) or
+// zero-padded (a scatter); a shrinking map writes its output at the start of
+// the input's flat space, and a gather takes it out (the gather's gradient,
+// a scatter into zeros, hands the adjoint the cotangent there). No slice or
+// concatenation is ever differentiated: their gradients need Pad, which the
+// pure-Go backend lacks and which has no gradient in GoMLX v0.26; gathers
+// and scatters are each other's gradients, to any order.
 func Linear(x *graph.Node, out shapes.Shape, fwd, adj func(*graph.Node) *graph.Node) *graph.Node {
+	same := sameShape
 	in := x.Shape()
 	if out.DType != in.DType {
 		panic("spectral: Linear needs the same dtype in and out, got " + in.String() + " and " + out.String())
 	}
 	if sameDims(in.Dimensions, out.Dimensions) {
-		return sameShape(x, fwd, adj)
+		return same(x, fwd, adj)
 	}
 	ns, nt := in.Size(), out.Size()
 	toIn := func(v *graph.Node) *graph.Node { return graph.Reshape(v, in.Dimensions...) }
@@ -57,19 +59,16 @@ func Linear(x *graph.Node, out shapes.Shape, fwd, adj func(*graph.Node) *graph.N
 		}
 		f := func(v *graph.Node) *graph.Node { return graph.Reshape(fwd(toIn(head(v, ns))), nt) }
 		a := func(v *graph.Node) *graph.Node { return zeroPad(graph.Reshape(adj(toOut(v)), ns), nt) }
-		return toOut(sameShape(xs, f, a))
+		return toOut(same(xs, f, a))
 	}
-	// Shrinking: the flat space has k·nt ≥ ns elements; the output is the
-	// sum of its k blocks, of which fwd fills the first.
-	k := (ns + nt - 1) / nt
-	xs := flat
-	if k*nt != ns {
-		xs = padTo(flat, k*nt)
-	}
-	f := func(v *graph.Node) *graph.Node { return zeroPad(graph.Reshape(fwd(toIn(head(v, ns))), nt), k*nt) }
-	a := func(v *graph.Node) *graph.Node { return zeroPad(graph.Reshape(adj(toOut(head(v, nt))), ns), k*nt) }
-	y := sameShape(xs, f, a)
-	return toOut(graph.ReduceSum(graph.Reshape(y, k, nt), 0))
+	// Shrinking: the flat space is the input's; fwd fills its first nt
+	// elements, which a gather takes out (the gather's gradient, a scatter
+	// into zeros, hands the cotangent to the adjoint in those places).
+	f := func(v *graph.Node) *graph.Node { return zeroPad(graph.Reshape(fwd(toIn(v)), nt), ns) }
+	a := func(v *graph.Node) *graph.Node { return graph.Reshape(adj(toOut(head(v, nt))), ns) }
+	y := same(flat, f, a)
+	idx := graph.Iota(x.Graph(), shapes.Make(dtypes.Int32, nt, 1), 0)
+	return toOut(graph.Gather(y, idx, true))
 }
 
 // sameShape is Linear for a map that keeps x's shape.
