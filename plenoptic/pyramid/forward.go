@@ -185,13 +185,18 @@ func (p *Steerable) reconKeys(c Coeffs, opts ReconOptions) ([]Key, error) {
 // checkBands checks that a full set of bands is present with consistent
 // shapes and dtypes.
 func (p *Steerable) checkBands(info func(Key) bandInfo) error {
+	// Presence first, in plenoptic's order (its scales attribute).
+	for _, l := range p.Scales() {
+		for _, k := range p.Keys() {
+			if k.Level == l && !info(k).present {
+				return fmt.Errorf("pyramid: scale %s not in pyr_coeffs! pyr_coeffs must include all scales, "+
+					"so make sure forward() was called with arg scales=None", l)
+			}
+		}
+	}
 	ref := info(LowpassKey)
 	for _, k := range p.Keys() {
 		b := info(k)
-		if !b.present {
-			return fmt.Errorf("pyramid: scale %s not in pyr_coeffs! pyr_coeffs must include all scales, "+
-				"so make sure forward() was called with arg scales=None", k.Level)
-		}
 		want := p.BandShape(k)
 		d := b.dims
 		if len(d) != 4 || d[2] != want[0] || d[3] != want[1] {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/internal/reftest"
 	"github.com/goplenoptic/goplenoptic/plenoptic/data"
@@ -15,6 +17,12 @@ import (
 
 func TestMain(m *testing.M) {
 	os.Setenv("GOPLENOPTIC_QUIET", "1")
+	// The eager API runs on the default backend: pure Go unless a test run
+	// asks for another (compiling on XLA costs seconds per graph; the graph
+	// functions are tested on both backends).
+	if os.Getenv("GOPLENOPTIC_BACKEND") == "" {
+		os.Setenv("GOPLENOPTIC_BACKEND", "go")
+	}
 	os.Exit(m.Run())
 }
 
@@ -138,3 +146,5 @@ func flat64(t testing.TB, x *tensors.Tensor) []float64 {
 func refKeys(t testing.TB, name string) []string { return reftest.Text(t, "pyramid/pyr/"+name+"/keys") }
 
 var _ = strings.Join
+
+func tensorShape(dims ...int) shapes.Shape { return shapes.Make(dtypes.Float32, dims...) }
