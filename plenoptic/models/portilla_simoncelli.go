@@ -8,11 +8,9 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/internal/spectral"
 	"github.com/goplenoptic/goplenoptic/plenoptic/internal/steer"
-	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
 )
 
 // PortillaSimoncelliOptions configures NewPortillaSimoncelli; zero fields
@@ -35,9 +33,24 @@ type PortillaSimoncelliOptions struct {
 // representation [B, C, K] in plenoptic 1.1.0's exact layout (redundant
 // statistics dropped; see ConvertToDict).
 //
-// It is a Model. For coarse-to-fine synthesis (MetamerCTF) it exposes its
-// scales and a forward pass restricted to some of them: Scales and
-// ForwardScales.
+// It is a Model (Forward builds the statistics on the graph; Apply evaluates
+// them), usable by synth.NewMetamer with PortillaSimoncelliLoss, plenoptic
+// 1.1.0's loss for texture metamers.
+//
+// Coarse-to-fine synthesis (plenoptic's MetamerCTF) needs two things from a
+// model, which this one provides:
+//
+//	Scales() []string                                   the scales from coarse to fine
+//	ForwardScales(x *graph.Node, scales []string) *graph.Node   the statistics of those scales only
+//
+// ForwardScales(x, nil) is Forward(x); the statistics keep the
+// representation's order (RepresentationScales gives each one's scale).
+//
+// The computation follows plenoptic's exactly, with two shortcuts that
+// change only float rounding: the lowpass reconstructions at each scale and
+// the upsampled coefficients of the cross-scale statistics are computed in
+// the Fourier domain on their own grids (plenoptic reconstructs at full size
+// and resamples), and the highpass variance comes from Parseval's theorem.
 type PortillaSimoncelli struct {
 	h, w, nScales, nOri, width int
 	f                          *steer.Filters
@@ -286,14 +299,9 @@ func gatherLast(x *graph.Node, idx []int) *graph.Node {
 func (m *PortillaSimoncelli) allStats(x *graph.Node) *graph.Node {
 	f := m.f
 	g, dt := x.Graph(), x.DType()
-	n, no := m.nScales, m.nOri
+	n := m.nScales
 	dims := x.Shape().Dimensions
 	B, C := dims[0], dims[1]
-	mask := func(name string, v []float64, hw [2]int) *graph.Node {
-		return steer.Mask(g, dt, v, hw)
-	}
-	_ = mask
-
 	X := f.Spectrum(x)
 	lo := f.LowpassChain(X) // lo[i]: scale i's lowpass spectrum, lo[n]: residual's
 
@@ -404,8 +412,6 @@ func (m *PortillaSimoncelli) allStats(x *graph.Node) *graph.Node {
 		parts = append(parts, flat(stackLast(crossMag)), flat(stackLast(crossReal)))
 	}
 	parts = append(parts, graph.Reshape(hp, B, C, 1))
-	_ = no
-	_ = shapes.Make
 	return graph.Concatenate(parts, -1)
 }
 
@@ -557,7 +563,3 @@ func doublePhase(z spectral.C, amp *graph.Node) (*graph.Node, *graph.Node) {
 	im := graph.Div(graph.MulScalar(graph.Mul(z.Re, z.Im), 2), safe)
 	return graph.Where(zero, graph.ZerosLike(re), re), graph.Where(zero, graph.ZerosLike(im), im)
 }
-
-// EvalPortillaSimoncelli is a convenience: the model's statistics of img on
-// the default backend (as Apply).
-var _ = tools.ValidateInput
