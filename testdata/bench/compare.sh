@@ -3,11 +3,15 @@
 # the real plenoptic 1.1.0 (CPU torch, 2 threads), same workloads:
 #   metamer_step/{gauss,cs,lg}/B={1,3}  one metamer iteration on 256x256
 #   fisher_power_step/{gauss,cs,lg}     one eigendistortion power iteration
+#   pyramid_fwd_inv/256                 steerable pyramid forward + recon_pyr (defaults)
+#   ps_forward_gradient/256             Portilla-Simoncelli statistics + gradient of the loss
+#   ps_metamer_step/256                 one Portilla-Simoncelli metamer iteration (reptile_skin)
 # Prints a table of ms/iteration and the speed-up ratios.
 #
 # Usage (from anywhere in the checkout):
 #   testdata/bench/compare.sh [ITERS]          # default 20 iterations per workload
-# Env: GO_BENCH_FILTER (default 'MetamerStep|FisherProduct'), PY (default .venv-ref/bin/python),
+# Env: GO_BENCH_FILTER (default: all of the above), GO_BENCH_PKGS (default: synth, pyramid, models),
+#      PY (default .venv-ref/bin/python),
 #      SKIP_PY=1 to time only the Go side, OUT_DIR to keep the raw outputs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,8 +25,10 @@ export PJRT_PLUGIN_LIBRARY_PATH="${PJRT_PLUGIN_LIBRARY_PATH:-$ROOT/.local/pjrt}"
 export GOMLX_NO_AUTO_INSTALL=1 GOPLENOPTIC_QUIET=1
 
 echo "== Go benchmarks (${ITERS} iterations each)" >&2
-go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct}" -benchtime "${ITERS}x" \
-  ./plenoptic/synth/ | tee "$OUT_DIR/go.txt" >&2
+# shellcheck disable=SC2086
+go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|PyramidForwardInverse|PSForwardGradient|PSMetamerStep}" \
+  -benchtime "${ITERS}x" -timeout 60m ${GO_BENCH_PKGS:-./plenoptic/synth/ ./plenoptic/pyramid/ ./plenoptic/models/} \
+  | tee "$OUT_DIR/go.txt" >&2
 
 if [[ "${SKIP_PY:-}" != 1 ]]; then
   if [[ ! -x "$PY" ]]; then
@@ -39,12 +45,14 @@ python3 - "$OUT_DIR/go.txt" "$OUT_DIR/plenoptic.json" <<'PYEOF'
 import json, re, sys
 go = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"Benchmark(MetamerStep|FisherProduct)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    m = re.match(r"Benchmark(MetamerStep|FisherProduct|PyramidForwardInverse|PSForwardGradient|PSMetamerStep)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
     if not m:
         continue
     kind, backend, rest, _, ns = m.groups()
-    key = ("metamer_step/" if kind == "MetamerStep" else "fisher_power_step/") + rest
-    go.setdefault(key, {})[backend] = float(ns) / 1e6
+    prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/",
+              "PyramidForwardInverse": "pyramid_fwd_inv/", "PSForwardGradient": "ps_forward_gradient/",
+              "PSMetamerStep": "ps_metamer_step/"}[kind]
+    go.setdefault(prefix + rest, {})[backend] = float(ns) / 1e6
 py = json.load(open(sys.argv[2]))
 ref = py.get("ms_per_iter", {})
 keys = list(dict.fromkeys(list(go) + list(ref)))
