@@ -164,8 +164,9 @@ func TestPortillaSimoncelliErrors(t *testing.T) {
 }
 
 // TestPortillaSimoncelliValidateModel runs plenoptic's validate_model checks
-// (output 3-D, differentiable, deterministic, no trainable parameters) on
-// both backends, in float32 and float64.
+// (output 3-D, differentiable, deterministic, no trainable parameters) in
+// float32 and float64 (on pure Go: the checks do not depend on the backend,
+// and the XLA graph is tested by the parity tests).
 func TestPortillaSimoncelliValidateModel(t *testing.T) {
 	m, err := NewPortillaSimoncelli([2]int{64, 64}, PortillaSimoncelliOptions{NScales: 2, SpatialCorrWidth: 7})
 	if err != nil {
@@ -175,9 +176,6 @@ func TestPortillaSimoncelliValidateModel(t *testing.T) {
 		t.Error(err)
 	}
 	if err := tools.ValidateModelOn(backendtest.Get(t, "go"), m, dtypes.Float64, 2, 1, 64, 64); err != nil {
-		t.Error(err)
-	}
-	if err := tools.ValidateModelOn(backendtest.Get(t, "xla:cpu"), m, dtypes.Float32, 1, 1, 64, 64); err != nil {
 		t.Error(err)
 	}
 	var _ Model = m
