@@ -225,6 +225,20 @@ func TestPortillaSimoncelliScales(t *testing.T) {
 				t.Fatalf("%s scales %v: shape %v, plenoptic %v", name, scales, out.Shape().Dimensions, wshape)
 			}
 			got := tensors.MustCopyFlatData[float32](out)
+			// ScaleMask selects the same statistics.
+			mask, err := m.ScaleMask(scales)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ones int
+			for _, v := range mask {
+				if v == 1 {
+					ones++
+				}
+			}
+			if ones != wshape[2] {
+				t.Errorf("%s scales %v: ScaleMask has %d ones, plenoptic keeps %d statistics", name, scales, ones, wshape[2])
+			}
 			var d, mx float64
 			for j := range want {
 				d = math.Max(d, math.Abs(float64(got[j]-want[j])))
