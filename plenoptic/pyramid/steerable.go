@@ -41,9 +41,6 @@ type Steerable struct {
 	f *steer.Filters
 }
 
-// Filters exposes the pyramid's masks to goplenoptic's own models.
-func (p *Steerable) filters() *steer.Filters { return p.f }
-
 // NewSteerable builds the pyramid for images of imageShape (height, width),
 // with plenoptic's checks: the height must not exceed
 // floor(log2(min(h, w))) − 2, the order must be in [1, 15], the transition
