@@ -301,6 +301,14 @@ func Vector(t testing.TB, name string) []float64 {
 	return d
 }
 
+// HasText reports whether the index has a text entry called name.
+func HasText(t testing.TB, name string) bool {
+	t.Helper()
+	idx, _ := mustIndex(t)
+	_, ok := idx.Texts[name]
+	return ok
+}
+
 // Text returns captured stdout lines called name.
 func Text(t testing.TB, name string) []string {
 	t.Helper()

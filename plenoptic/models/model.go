@@ -11,6 +11,8 @@
 //	LuminanceGainControl          po.simulate.LuminanceGainControl
 //	LuminanceContrastGainControl  po.simulate.LuminanceContrastGainControl
 //	OnOff                         po.simulate.OnOff
+//	PortillaSimoncelli            po.simulate.PortillaSimoncelli (texture statistics, on package pyramid's
+//	                              steerable pyramid; ConvertToDict, PlotData, Scales/ForwardScales)
 //
 // Each is built from an options struct whose zero fields take plenoptic's
 // defaults, validates its arguments with errors that name the bad value, and

@@ -5,13 +5,16 @@
 #   fisher_power_step/{gauss,cs,lg}     one eigendistortion power iteration
 #   metric_loss_grad/{ssim,ssim_weighted_reflect,msssim,nlpd}
 #                                       one loss+gradient of a perceptual metric
+#   pyramid_fwd_inv/256                 steerable pyramid forward + recon_pyr (defaults)
+#   ps_forward_gradient/256             Portilla-Simoncelli statistics + gradient of the loss
+#   ps_metamer_step/256                 one Portilla-Simoncelli metamer iteration (reptile_skin)
 # Prints a table of ms/iteration and the speed-up ratios.
 #
 # Usage (from anywhere in the checkout):
 #   testdata/bench/compare.sh [ITERS]          # default 20 iterations per workload
-# Env: GO_BENCH_FILTER (default 'MetamerStep|FisherProduct|MetricLossGradient'), PY (default .venv-ref/bin/python),
-#      SKIP_PY=1 to time only the Go side, PY_ONLY (a regex of workload names, e.g. metric_loss_grad)
-#      to time only some in plenoptic, OUT_DIR to keep the raw outputs.
+# Env: GO_BENCH_FILTER (default: all of the above), GO_BENCH_PKGS (default: synth, metric, pyramid, models),
+#      PY (default .venv-ref/bin/python), SKIP_PY=1 to time only the Go side, PY_ONLY (a regex of
+#      workload names, e.g. metric_loss_grad) to time only some in plenoptic, OUT_DIR to keep the raw outputs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -24,8 +27,10 @@ export PJRT_PLUGIN_LIBRARY_PATH="${PJRT_PLUGIN_LIBRARY_PATH:-$ROOT/.local/pjrt}"
 export GOMLX_NO_AUTO_INSTALL=1 GOPLENOPTIC_QUIET=1
 
 echo "== Go benchmarks (${ITERS} iterations each)" >&2
-go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient}" -benchtime "${ITERS}x" \
-  ./plenoptic/synth/ ./plenoptic/metric/ | tee "$OUT_DIR/go.txt" >&2
+# shellcheck disable=SC2086
+go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient|PyramidForwardInverse|PSForwardGradient|PSMetamerStep}" \
+  -benchtime "${ITERS}x" -timeout 60m ${GO_BENCH_PKGS:-./plenoptic/synth/ ./plenoptic/metric/ ./plenoptic/pyramid/ ./plenoptic/models/} \
+  | tee "$OUT_DIR/go.txt" >&2
 
 if [[ "${SKIP_PY:-}" != 1 ]]; then
   if [[ ! -x "$PY" ]]; then
@@ -42,13 +47,15 @@ python3 - "$OUT_DIR/go.txt" "$OUT_DIR/plenoptic.json" <<'PYEOF'
 import json, re, sys
 go = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient|PyramidForwardInverse|PSForwardGradient|PSMetamerStep)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
     if not m:
         continue
     kind, backend, rest, _, ns = m.groups()
-    prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/", "MetricLossGradient": "metric_loss_grad/"}
-    key = prefix[kind] + rest
-    go.setdefault(key, {})[backend] = float(ns) / 1e6
+    prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/",
+              "MetricLossGradient": "metric_loss_grad/",
+              "PyramidForwardInverse": "pyramid_fwd_inv/", "PSForwardGradient": "ps_forward_gradient/",
+              "PSMetamerStep": "ps_metamer_step/"}[kind]
+    go.setdefault(prefix + rest, {})[backend] = float(ns) / 1e6
 py = json.load(open(sys.argv[2]))
 ref = py.get("ms_per_iter", {})
 keys = list(dict.fromkeys(list(go) + list(ref)))

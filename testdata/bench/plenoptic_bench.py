@@ -19,7 +19,15 @@ Workload names match the Go benchmarks:
                                        one loss and gradient of a perceptual metric
                                        (BenchmarkMetricLossGradient in plenoptic/metric):
                                        metric(curie, einstein).sum() and its gradient
-                                       with respect to curie.
+                                       with respect to curie;
+  pyramid_fwd_inv/256                  SteerablePyramidFreq((256, 256)) defaults on einstein:
+                                       forward then recon_pyr (no gradient);
+  ps_forward_gradient/256              PortillaSimoncelli((256, 256)) defaults: l2_norm of
+                                       model(x) and the reptile_skin target, and backward,
+                                       at uniform noise x;
+  ps_metamer_step/256                  one Metamer.synthesize iteration of reptile_skin with
+                                       the PS model and loss_function=po.tools.optim.l2_norm
+                                       (the loss of plenoptic 1.1.0's texture tutorials).
 """
 
 import argparse
@@ -137,6 +145,50 @@ def time_metric(metric, x, ref, iters):
     return (time.perf_counter() - t0) / iters * 1e3
 
 
+def time_pyramid(img, iters):
+    pyr = po.simulate.SteerablePyramidFreq(img.shape[-2:])
+    with torch.no_grad():
+        for _ in range(2):
+            pyr.recon_pyr(pyr(img))
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            pyr.recon_pyr(pyr(img))
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
+def ps_model(img):
+    model = po.simulate.PortillaSimoncelli(img.shape[-2:])
+    po.tools.remove_grad(model)
+    model.eval()
+    return model
+
+
+def time_ps_gradient(img, iters):
+    model = ps_model(img)
+    target = model(img)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(img.shape, generator=gen).requires_grad_()  # uniform noise, as a metamer's start
+    for _ in range(2):
+        x.grad = None
+        po.tools.optim.l2_norm(model(x), target).backward()
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        x.grad = None
+        loss = po.tools.optim.l2_norm(model(x), target)
+        loss.backward()
+        loss.item()
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
+def time_ps_metamer(img, iters):
+    model = ps_model(img)
+    met = po.synthesize.Metamer(img, model, loss_function=po.tools.optim.l2_norm)
+    met.synthesize(max_iter=2, stop_criterion=-1)
+    t0 = time.perf_counter()
+    met.synthesize(max_iter=iters, stop_criterion=-1)
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=20)
@@ -164,6 +216,13 @@ def main():
         if args.only and not re.search(args.only, key):
             continue
         out[key] = time_metric(metric, curie, img, args.iters)
+    reptile = po.data.reptile_skin()
+    for key, fn in [("pyramid_fwd_inv/256", lambda: time_pyramid(img, args.iters)),
+                    ("ps_forward_gradient/256", lambda: time_ps_gradient(reptile, args.iters)),
+                    ("ps_metamer_step/256", lambda: time_ps_metamer(reptile, args.iters))]:
+        if args.only and not re.search(args.only, key):
+            continue
+        out[key] = fn()
         print(f"{key}: {out[key]:.2f} ms", file=sys.stderr)
     meta = {
         "plenoptic": po.__version__,
