@@ -26,6 +26,14 @@ type ScaledModel interface {
 	ForwardScales(x *Node, scales []string) *Node
 }
 
+// scaleMasker is what a ScaledModel can add so that coarse-to-fine synthesis
+// compiles one step for all its stages: a 0/1 weight for each element of
+// the last axis of its whole representation, 1 for the given scales
+// (models.PortillaSimoncelli has it).
+type scaleMasker interface {
+	ScaleMask(scales []string) ([]float64, error)
+}
+
 // CoarseToFine says how MetamerCTF moves through the scales.
 type CoarseToFine string
 
@@ -71,6 +79,14 @@ type metamerBase = Metamer
 // going back to the optimizer's initial learning rate at each change. Losses
 // records the loss of the whole representation; ScalesLoss that of the
 // scales being optimized.
+//
+// For a model with a ScaleMask method (models.PortillaSimoncelli), every
+// stage uses one compiled step: the loss compares the whole representation,
+// with the statistics of the other scales taken from the target, which is
+// the loss of the restricted representation for sum-based losses such as
+// the L2 norm (PS's loss); a mean such as MSE is then scaled by the fraction
+// of statistics optimized. Other models get one compiled step per stage,
+// from ForwardScales.
 type MetamerCTF struct {
 	*metamerBase
 	scaled     ScaledModel
@@ -82,6 +98,9 @@ type MetamerCTF struct {
 	timing     map[string][]int
 	scalesLoss []float64
 	partial    *tensors.Tensor // the target's representation restricted to the current scales
+	masker     scaleMasker     // non-nil: one step for every stage, weighted by a mask
+	mask       *tensors.Tensor // the current stage's mask
+	rep        *Node           // while building the masked step: the representation at x
 }
 
 // NewMetamerCTF prepares a coarse-to-fine metamer synthesis of image for
@@ -135,6 +154,7 @@ func NewMetamerCTF(image *tensors.Tensor, model ScaledModel, opts MetamerCTFOpti
 		m.timing[s] = []int{}
 	}
 	m.timing[m.scales[0]] = []int{0}
+	m.masker, _ = model.(scaleMasker)
 	return m, nil
 }
 
@@ -214,6 +234,9 @@ func (m *MetamerCTF) stepKey() any {
 }
 
 func (m *MetamerCTF) stepKind() string {
+	if m.masker != nil {
+		return "ctf-step-masked"
+	}
 	return fmt.Sprintf("ctf-step-%q", m.currentScales())
 }
 
@@ -221,6 +244,13 @@ func (m *MetamerCTF) stepKind() string {
 // capture them then (stepKind keys the cache by them).
 
 func (m *MetamerCTF) stepInputs() []*tensors.Tensor {
+	if m.masker != nil {
+		mask, err := m.currentMask()
+		if err != nil {
+			panic(err)
+		}
+		return []*tensors.Tensor{mask, m.targetT}
+	}
 	t, err := m.partialTarget()
 	if err != nil {
 		panic(err)
@@ -228,7 +258,47 @@ func (m *MetamerCTF) stepInputs() []*tensors.Tensor {
 	return []*tensors.Tensor{t, m.targetT}
 }
 
+// currentMask computes (once per stage) the mask of the current scales.
+func (m *MetamerCTF) currentMask() (*tensors.Tensor, error) {
+	if m.mask != nil {
+		return m.mask, nil
+	}
+	sc := m.currentScales()
+	if sc == nil {
+		sc = m.scaled.Scales()
+	}
+	w, err := m.masker.ScaleMask(sc)
+	if err != nil {
+		return nil, err
+	}
+	m.mask = makeTensor(w, m.target.dtype(), []int{len(w)})
+	return m.mask, nil
+}
+
+// masked returns the representation with the statistics outside the mask
+// replaced by the target's.
+func masked(rep, mask, target *Node) *Node {
+	d := rep.Shape().Dimensions
+	w := mask
+	if mask.Shape().Size() == rep.Shape().Size() {
+		w = Reshape(mask, d...)
+	} else {
+		shape := make([]int, len(d))
+		for i := range shape {
+			shape[i] = 1
+		}
+		shape[len(d)-1] = d[len(d)-1]
+		w = BroadcastToShape(Reshape(mask, shape...), rep.Shape())
+	}
+	w = ConvertDType(w, rep.DType())
+	return Add(target, Mul(w, Sub(rep, target)))
+}
+
 func (m *MetamerCTF) objective(x *Node, in []*Node) *Node {
+	if m.masker != nil {
+		m.rep = forward(m.model, x)
+		return m.lossFn(masked(m.rep, in[0], in[1]), in[1])
+	}
 	return m.lossFn(m.scaled.ForwardScales(x, m.currentScales()), in[0])
 }
 
@@ -236,6 +306,9 @@ func (m *MetamerCTF) objective(x *Node, in []*Node) *Node {
 // the step (plenoptic's overall_loss, range penalty included), while only
 // some scales are optimized.
 func (m *MetamerCTF) stats(x, _ *Node, in []*Node, ph *Node) []*Node {
+	if m.masker != nil { // the one step serves every stage: always report the whole loss
+		return []*Node{penalized(m.lossFn(StopGradient(m.rep), in[1]), StopGradient(x), ph)}
+	}
 	if m.currentScales() == nil {
 		return nil
 	}
@@ -289,7 +362,11 @@ func (m *MetamerCTF) beforeIteration() bool {
 		finalize(m.partial)
 	}
 	m.partial = nil
-	return true
+	if m.mask != nil {
+		finalize(m.mask)
+		m.mask = nil
+	}
+	return m.masker == nil // a masked step needs no rebuilding: its mask is an input
 }
 
 // Synthesize runs up to MaxIter iterations of coarse-to-fine synthesis

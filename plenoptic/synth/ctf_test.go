@@ -197,3 +197,49 @@ type sameShape struct{ *blurScales }
 func (s *sameShape) ForwardScales(x *Node, _ []string) *Node {
 	return s.blurScales.ForwardScales(x, nil)
 }
+
+// maskedBlur is blurScales with a ScaleMask: coarse-to-fine synthesis then
+// compiles one step for every stage.
+type maskedBlur struct{ *blurScales }
+
+func (m *maskedBlur) ScaleMask(scales []string) ([]float64, error) {
+	var w []float64
+	for _, s := range m.Scales() {
+		v := 0.0
+		if slices.Contains(scales, s) {
+			v = 1
+		}
+		for range 32 * 32 {
+			w = append(w, v)
+		}
+	}
+	return w, nil
+}
+
+// TestMetamerCTFMasked: with a ScaleMask and the L2 norm as the loss, the
+// masked single step gives the same synthesis as one ForwardScales step per
+// stage.
+func TestMetamerCTFMasked(t *testing.T) {
+	b := backendtestGet(t, "xla:cpu")
+	img := crop(t, einstein(t), 60, 60, 32, 32)
+	base := newBlurScales(t)
+	run := func(model ScaledModel) *MetamerCTF {
+		m, err := NewMetamerCTF(img, model, MetamerCTFOptions{
+			MetamerOptions: MetamerOptions{Backend: b, Seed: 1, Log: &bytes.Buffer{}, LossFunction: l2Metric},
+			NoChangeScaleCriterion: true, CtfItersToCheck: 8,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Synthesize(SynthesizeOptions{MaxIter: 30, StopCriterion: -1}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	plain, withMask := run(base), run(&maskedBlur{base})
+	checkSeries(t, "losses", withMask.Losses(), plain.Losses(), 1e-5)
+	checkSeries(t, "scale losses", withMask.ScalesLoss(), plain.ScalesLoss(), 1e-5)
+	if d := maxAbsDiff(flat(t, withMask.Metamer()), flat(t, plain.Metamer())); d > 1e-5 {
+		t.Errorf("metamers differ by %g", d)
+	}
+}
