@@ -17,7 +17,6 @@ import (
 	"github.com/goplenoptic/goplenoptic/plenoptic/tools"
 )
 
-
 // evalKey names one compiled metric graph (the compiled cache's "model").
 type evalKey struct {
 	kind     string

@@ -49,8 +49,9 @@ func (m *PortillaSimoncelli) ConvertToDict(rep *tensors.Tensor) (StatsDict, erro
 		return StatsDict{}, fmt.Errorf("models: PortillaSimoncelli: representation must be 3-D [batch, channel, stats], got shape %v", dims)
 	}
 	if dims[2] != len(m.idx) {
+		//lint:ignore ST1005 plenoptic's message, word for word
 		return StatsDict{}, fmt.Errorf("models: PortillaSimoncelli: representation tensor is the wrong length (expected %d but got %d)! "+
-			"Did you remove some of the scales? (i.e., by setting scales in the forward pass)? convert_to_dict does not support such tensors",
+			"Did you remove some of the scales? (i.e., by setting scales in the forward pass)? convert_to_dict does not support such tensors.",
 			len(m.idx), dims[2])
 	}
 	vals, err := tools.Float64s(rep)

@@ -225,7 +225,7 @@ func TestMetamerCTFMasked(t *testing.T) {
 	base := newBlurScales(t)
 	run := func(model ScaledModel) *MetamerCTF {
 		m, err := NewMetamerCTF(img, model, MetamerCTFOptions{
-			MetamerOptions: MetamerOptions{Backend: b, Seed: 1, Log: &bytes.Buffer{}, LossFunction: l2Metric},
+			MetamerOptions:         MetamerOptions{Backend: b, Seed: 1, Log: &bytes.Buffer{}, LossFunction: l2Metric},
 			NoChangeScaleCriterion: true, CtfItersToCheck: 8,
 		})
 		if err != nil {
