@@ -79,7 +79,7 @@ func NewEigendistortion(image *tensors.Tensor, model models.Model, opts Eigendis
 	if e.rep, err = checkedRepresentation(be, model, e.image); err != nil {
 		return nil, err
 	}
-	if err := checkDependsOnInput(be, model, e.image); err != nil {
+	if err := checkDependsOnInput(be, model, e.image, e.rep); err != nil {
 		return nil, err
 	}
 	e.n, e.m = e.image.size(), e.rep.size()

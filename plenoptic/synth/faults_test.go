@@ -412,3 +412,21 @@ func TestAccessorsDuringSynthesize(t *testing.T) {
 	}
 	t.Logf("%d concurrent reads", reads)
 }
+
+// TestStrippedGradientRefused: a model whose output depends on its input but
+// whose gradient is cut (StopGradient) is refused at the first step.
+func TestStrippedGradientRefused(t *testing.T) {
+	b := backendtestGet(t, "go")
+	img := crop(t, einstein(t), 60, 60, 16, 16)
+	stripped := models.ModelFunc(func(x *Node) *Node { return StopGradient(Square(x)) })
+	m, err := NewMetamer(img, stripped, MetamerOptions{Backend: b, Seed: 1, Log: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Synthesize(SynthesizeOptions{MaxIter: 3}); !errors.Is(err, ErrDegenerate) || !strings.Contains(err.Error(), "strips the gradient") {
+		t.Errorf("stripped gradient: %v", err)
+	}
+	if n := len(m.Losses()); n != 0 {
+		t.Errorf("%d losses recorded", n)
+	}
+}

@@ -104,7 +104,7 @@ func NewMetamer(image *tensors.Tensor, model models.Model, opts MetamerOptions) 
 	if m.target, err = checkedRepresentation(be, model, m.image); err != nil {
 		return nil, err
 	}
-	if err := checkDependsOnInput(be, model, m.image); err != nil {
+	if err := checkDependsOnInput(be, model, m.image, m.target); err != nil {
 		return nil, err
 	}
 	var initial hostTensor

@@ -450,6 +450,15 @@ func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i
 		}
 		return Progress{}, false, fmt.Errorf("%w (%s: lower the learning rate and resume)", ErrNaNLoss, msg)
 	}
+	if len(s.losses) == 0 && gnorm == 0 && loss != 0 {
+		// A positive objective with an exactly zero gradient: the model's
+		// output does not depend on its input as far as gradients go (it
+		// strips them, as plenoptic's validate_model says).
+		finalize(outs[0])
+		finalize(outs[2:]...)
+		dropFrame()
+		return Progress{}, false, fmt.Errorf("the objective is %v at the start but its gradient is zero everywhere: the model strips the gradient (its output does not depend on its input for differentiation): %w", loss, ErrDegenerate)
+	}
 	if s.last.valid { // the iteration before this one can no longer be undone
 		if s.last.x != nil {
 			finalize(s.last.x)
