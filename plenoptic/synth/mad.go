@@ -334,12 +334,6 @@ func (m *MADCompetition) unrecord() {
 	m.optLosses = m.optLosses[:len(m.optLosses)-1]
 }
 
-func (m *MADCompetition) converged(criterion float64, k, _ int) bool {
-	return lossConverged(m.losses, criterion, k)
-}
-
-func (m *MADCompetition) beforeIteration() bool { return false }
-
 // Synthesize runs up to MaxIter iterations of the optimizer on the MAD
 // image, with the records, stored progress, stop rule, resumption and
 // non-finite-step protection of every optimisation method (see

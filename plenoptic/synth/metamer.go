@@ -221,18 +221,6 @@ func (m *Metamer) objective(x *Node, in []*Node) *Node {
 	return m.lossFn(forward(m.model, x), in[0])
 }
 
-func (m *Metamer) stats(_, _ *Node, _ []*Node, _ *Node) []*Node { return nil }
-
-func (m *Metamer) record(obj float64, _ []float64) (float64, float64) { return obj, obj }
-
-func (m *Metamer) unrecord() {}
-
-func (m *Metamer) converged(criterion float64, k, _ int) bool {
-	return lossConverged(m.losses, criterion, k)
-}
-
-func (m *Metamer) beforeIteration() bool { return false }
-
 // Synthesize runs up to MaxIter iterations of the optimizer on the metamer,
 // recording (before each step) the loss, the gradient norm and, after it,
 // the pixel-change norm, storing pre-step images every StoreProgress

@@ -39,17 +39,17 @@ type OptimizedSynthesis struct {
 	dtype          string // "float32" or "float64"
 	initial        hostTensor
 
-	x         *tensors.Tensor // the synthesized image (on the device after the first step)
-	losses    []float64
-	gradNorm  []float64
-	pixNorm   []float64
-	saved     []*tensors.Tensor // host-only tensors, never fed to an execution
-	store     int
-	storeSet  bool
-	opt       Optimizer
-	sched     Scheduler
-	converged bool     // the last Synthesize call stopped on convergence
-	last      lastStep // to undo the last iteration (see iterate)
+	x        *tensors.Tensor // the synthesized image (on the device after the first step)
+	losses   []float64
+	gradNorm []float64
+	pixNorm  []float64
+	saved    []*tensors.Tensor // host-only tensors, never fed to an execution
+	store    int
+	storeSet bool
+	opt      Optimizer
+	sched    Scheduler
+	stopped  bool     // the last Synthesize call stopped on convergence
+	last     lastStep // to undo the last iteration (see iterate)
 }
 
 // method is what a synthesis method adds to the loop.
@@ -303,7 +303,7 @@ func (s *OptimizedSynthesis) run(owner any, m method, opts SynthesizeOptions) er
 	}
 	s.mu.Lock()
 	err = s.prepare(owner, o)
-	s.converged = false
+	s.stopped = false
 	s.mu.Unlock()
 	if err != nil {
 		return err
@@ -491,7 +491,7 @@ func (s *OptimizedSynthesis) iterate(m method, exec *Exec, ph *tensors.Tensor, i
 		},
 	}
 	stop := m.converged(o.StopCriterion, o.StopItersToCheck, i)
-	s.converged = stop
+	s.stopped = stop
 	return p, stop, nil
 }
 
@@ -520,6 +520,23 @@ func (s *OptimizedSynthesis) undoLast(m method) {
 	s.last = lastStep{}
 }
 
+// The defaults of the method interface, which the methods override where
+// they differ: no statistics of their own, the objective recorded as the
+// loss and stepped by the scheduler, plenoptic's loss_convergence, and a
+// fixed objective.
+
+func (s *OptimizedSynthesis) stats(_, _ *Node, _ []*Node, _ *Node) []*Node { return nil }
+
+func (s *OptimizedSynthesis) record(obj float64, _ []float64) (float64, float64) { return obj, obj }
+
+func (s *OptimizedSynthesis) unrecord() {}
+
+func (s *OptimizedSynthesis) converged(criterion float64, k, _ int) bool {
+	return lossConverged(s.losses, criterion, k)
+}
+
+func (s *OptimizedSynthesis) beforeIteration() bool { return false }
+
 // lossConverged is plenoptic's loss_convergence: more than k losses and
 // |losses[−k] − losses[−1]| < criterion.
 func lossConverged(losses []float64, criterion float64, k int) bool {
@@ -532,7 +549,7 @@ func lossConverged(losses []float64, criterion float64, k int) bool {
 func (s *OptimizedSynthesis) Converged() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.converged
+	return s.stopped
 }
 
 // Losses returns the loss recorded at every iteration (before its step).

@@ -339,7 +339,7 @@ func (s *OptimizedSynthesis) state() (optimizedState, error) {
 		Initial: s.initial, Current: cur,
 		Losses: s.losses, GradientNorm: s.gradNorm, PixelChangeNorm: s.pixNorm,
 		StoreProgress: s.store, StoreSet: s.storeSet,
-		Lambda: s.lambda, Lo: s.lo, Hi: s.hi, Converged: s.converged, Scheduler: s.sched,
+		Lambda: s.lambda, Lo: s.lo, Hi: s.hi, Converged: s.stopped, Scheduler: s.sched,
 	}
 	for _, t := range s.saved {
 		h, err := newHost(t)
@@ -368,7 +368,7 @@ func (s *OptimizedSynthesis) restore(owner any, be backends.Backend, kind Stage,
 	s.initial = st.Initial
 	s.x = st.Current.tensor()
 	s.losses, s.gradNorm, s.pixNorm = st.Losses, st.GradientNorm, st.PixelChangeNorm
-	s.store, s.storeSet, s.converged, s.sched = st.StoreProgress, st.StoreSet, st.Converged, st.Scheduler
+	s.store, s.storeSet, s.stopped, s.sched = st.StoreProgress, st.StoreSet, st.Converged, st.Scheduler
 	for _, h := range st.Saved {
 		s.saved = append(s.saved, h.tensor())
 	}

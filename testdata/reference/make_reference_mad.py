@@ -12,7 +12,6 @@ synthesis, with the records plenoptic's own initialisation makes. Recorded: loss
 reference metric losses, gradient and pixel-change norms, the final MAD image, and the automatic
 metric_tradeoff_lambda plenoptic picks for each pair. Deterministic: CPU torch, one thread.
 """
-import json
 import os
 import sys
 import warnings
@@ -25,29 +24,15 @@ import torch  # noqa: E402
 
 warnings.filterwarnings("ignore")
 import plenoptic as po  # noqa: E402
+from refout import Area  # noqa: E402
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float32)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-OUT = os.path.join(HERE, "out", "mad")
-INDEX = {"meta": {}, "cases": {}, "scalars": {}, "vectors": {}, "texts": {}}
-
-
-def save(name, arr):
-    arr = np.asarray(arr.detach().cpu().numpy() if isinstance(arr, torch.Tensor) else arr, dtype="<f4")
-    with open(os.path.join(OUT, name + ".f32"), "wb") as f:
-        f.write(np.ascontiguousarray(arr).tobytes())
-    INDEX["cases"][name] = {"file": name + ".f32", "dtype": "float32", "shape": list(arr.shape), "params": {}}
-
-
-def vector(name, values):
-    INDEX["vectors"][name] = [float(v) for v in values]
-
-
-def scalar(name, value):
-    INDEX["scalars"][name] = float(value)
+AREA = Area("mad")
+OUT = AREA.dir
 
 
 def one_minus_ssim(x, y):
@@ -55,12 +40,12 @@ def one_minus_ssim(x, y):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        os.remove(os.path.join(OUT, f))
+    AREA.clear()
     data = os.environ.get("GOPLENOPTIC_DATA", os.path.join(ROOT, ".local", "data"))
     img = po.load_images(os.path.join(data, "curie.pgm"))[..., 96:160, 96:160].contiguous()
     assert torch.equal(img, po.data.curie()[..., 96:160, 96:160])
+    save = AREA.save
+    vector, scalar = AREA.vector, AREA.scalar
     save("image", img)
     rng = np.random.RandomState(7)
     init = (img + 0.1 * torch.from_numpy(rng.standard_normal(img.shape).astype(np.float32))).clamp(0, 1)
@@ -87,17 +72,15 @@ def main():
         scalar(name + "_lambda", mad.metric_tradeoff_lambda)
         save(name + "_mad_image", mad.mad_image)
         # the automatic trade-off weight for this pair, from the same start
-        auto = po.synthesize.MADCompetition(img, metrics[opt], metrics[ref], target)
-        scalar(f"{opt}_{ref}_auto_lambda_default_start", auto.metric_tradeoff_lambda)
+        if target == "min":  # the same for both targets
+            auto = po.synthesize.MADCompetition(img, metrics[opt], metrics[ref], target)
+            scalar(f"{opt}_{ref}_auto_lambda_default_start", auto.metric_tradeoff_lambda)
         ratio = torch.as_tensor(mad.optimized_metric_loss[0] / mad.reference_metric_loss[0], dtype=img.dtype)
         scalar(name + "_auto_lambda", torch.pow(torch.as_tensor(10), torch.round(torch.log10(ratio))).item())
-    INDEX["meta"] = {"plenoptic": po.__version__, "torch": torch.__version__, "numpy": np.__version__,
+    AREA.meta.update({"plenoptic": po.__version__, "torch": torch.__version__, "numpy": np.__version__,
                      "image": "curie[..., 96:160, 96:160]", "initial": "clamp(image + 0.1*RandomState(7).standard_normal, 0, 1)",
-                     "metrics": "mse and 1 - ssim(weighted=True, pad='reflect')", "iterations": 10}
-    with open(os.path.join(OUT, "index.json"), "w") as f:
-        json.dump(INDEX, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"wrote {len(INDEX['cases'])} arrays, {len(INDEX['vectors'])} vectors, {len(INDEX['scalars'])} scalars to {OUT}")
+                     "metrics": "mse and 1 - ssim(weighted=True, pad='reflect')", "iterations": 10})
+    AREA.write()
 
 
 if __name__ == "__main__":

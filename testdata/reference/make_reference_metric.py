@@ -38,6 +38,7 @@ import torch  # noqa: E402
 
 warnings.filterwarnings("ignore")
 import plenoptic as po  # noqa: E402
+from refout import Area, jsonable  # noqa: E402
 from plenoptic.metric.perceptual_distance import normalized_laplacian_pyramid  # noqa: E402
 from plenoptic.simulate.canonical_computations import LaplacianPyramid  # noqa: E402
 from plenoptic.tools.conv import (  # noqa: E402
@@ -54,41 +55,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 OUT = os.path.join(HERE, "out", "metric")
 
-INDEX = {"meta": {}, "cases": {}, "scalars": {}, "vectors": {}, "texts": {}}
-
-
-def save(name, arr, params=None):
-    assert name not in INDEX["cases"], name
-    if isinstance(arr, torch.Tensor):
-        arr = arr.detach().cpu().numpy()
-    arr = np.asarray(arr)
-    if arr.dtype == np.float64:
-        data, ext, dt = arr.astype("<f8"), ".f64", "float64"
-    else:
-        data, ext, dt = arr.astype("<f4"), ".f32", "float32"
-    with open(os.path.join(OUT, name + ext), "wb") as f:
-        f.write(np.ascontiguousarray(data).tobytes(order="C"))
-    INDEX["cases"][name] = {"file": name + ext, "dtype": dt, "shape": list(arr.shape),
-                            "params": params or {}}
-
-
-def scalar(name, value):
-    assert name not in INDEX["scalars"], name
-    if isinstance(value, torch.Tensor):
-        value = value.detach().item()
-    INDEX["scalars"][name] = float(value)
-
-
-def vector(name, values):
-    assert name not in INDEX["vectors"], name
-    if isinstance(values, torch.Tensor):
-        values = values.detach().reshape(-1).tolist()
-    INDEX["vectors"][name] = [float(v) for v in values]
-
-
-def text(name, lines):
-    assert name not in INDEX["texts"], name
-    INDEX["texts"][name] = list(lines)
+AREA = Area("metric")
+OUT = AREA.dir
+INDEX = AREA.index
+save, scalar, vector, text = AREA.save, AREA.scalar, AREA.vector, AREA.text
+_jsonable = jsonable
 
 
 def sha(t):
@@ -378,10 +349,7 @@ def resampling():
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        if f.endswith((".f32", ".f64")) or f == "index.json":
-            os.remove(os.path.join(OUT, f))
+    AREA.clear()
     INDEX["meta"].update({
         "generator": "testdata/reference/make_reference_metric.py",
         "plenoptic": po.__version__,
@@ -402,12 +370,7 @@ def main():
     shapes_and_options(imgs)
     resampling()
     windows()
-    with open(os.path.join(OUT, "index.json"), "w") as f:
-        json.dump(INDEX, f, indent=1, sort_keys=True)
-        f.write("\n")
-    total = sum(os.path.getsize(os.path.join(OUT, x)) for x in os.listdir(OUT))
-    print(f"metric: wrote {len(INDEX['cases'])} arrays, {len(INDEX['scalars'])} scalars, "
-          f"{len(INDEX['vectors'])} vectors, {len(INDEX['texts'])} texts to {OUT} ({total / 2**20:.2f} MiB)")
+    AREA.write()
 
 
 if __name__ == "__main__":

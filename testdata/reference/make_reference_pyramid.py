@@ -32,6 +32,7 @@ Images are read from $GOPLENOPTIC_DATA (default <repo>/.local/data) and must equ
 copies inside the plenoptic wheel. Runtime: about a minute.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -48,6 +49,7 @@ import torch  # noqa: E402
 warnings.filterwarnings("ignore")
 
 import plenoptic as po  # noqa: E402
+from refout import Area, jsonable  # noqa: E402
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float32)
@@ -56,60 +58,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 OUT = os.path.join(HERE, "out", "pyramid")
 
-INDEX = {"meta": {}, "cases": {}, "scalars": {}, "vectors": {}, "texts": {}}
-
-
-def _jsonable(v):
-    if isinstance(v, torch.Tensor):
-        v = v.detach().cpu()
-        return v.item() if v.ndim == 0 else v.tolist()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, (np.floating, np.integer)):
-        return v.item()
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
-def save(name, arr, params=None, dtype="float32"):
-    assert name not in INDEX["cases"], name
-    if isinstance(arr, torch.Tensor):
-        arr = arr.detach().cpu().numpy()
-    arr = np.asarray(arr)
-    data, ext = (arr.astype("<f4"), ".f32") if dtype == "float32" else (arr.astype("<f8"), ".f64")
-    fname = name.replace("/", "__") + ext
-    with open(os.path.join(OUT, fname), "wb") as f:
-        f.write(np.ascontiguousarray(data).tobytes(order="C"))
-    INDEX["cases"][name] = {"file": fname, "dtype": dtype, "shape": list(arr.shape),
-                            "params": _jsonable(params or {})}
-
-
-def save_complex(name, z, params=None):
-    """A complex tensor as two float32 arrays <name>.re and <name>.im."""
-    save(name + ".re", z.real, params)
-    save(name + ".im", z.imag, params)
-
-
-def vector(name, values):
-    assert name not in INDEX["vectors"], name
-    if isinstance(values, torch.Tensor):
-        values = values.detach().cpu().reshape(-1).tolist()
-    INDEX["vectors"][name] = [float(v) for v in values]
-
-
-def scalar(name, value):
-    assert name not in INDEX["scalars"], name
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().item()
-    INDEX["scalars"][name] = float(value)
-
-
-def text(name, lines):
-    assert name not in INDEX["texts"], name
-    INDEX["texts"][name] = [str(x) for x in lines]
+AREA = Area("pyramid")
+OUT = AREA.dir
+INDEX = AREA.index
+save = functools.partial(AREA.save, dtype="float32")  # float32 unless asked
+scalar, vector, text, save_complex = AREA.scalar, AREA.vector, AREA.text, AREA.save_complex
+_jsonable = jsonable
 
 
 def load_image(name):
@@ -349,10 +303,7 @@ def errors():
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        if f.endswith((".f32", ".f64")) or f == "index.json":
-            os.remove(os.path.join(OUT, f))
+    AREA.clear()
     INDEX["meta"].update({
         "generator": "testdata/reference/make_reference_pyramid.py",
         "plenoptic": po.__version__, "torch": torch.__version__, "numpy": np.__version__,
@@ -368,12 +319,7 @@ def main():
     portilla_simoncelli(imgs)
     errors()
     metamer(imgs)
-    with open(os.path.join(OUT, "index.json"), "w") as f:
-        json.dump(INDEX, f, indent=1, sort_keys=True)
-        f.write("\n")
-    total = sum(os.path.getsize(os.path.join(OUT, x)) for x in os.listdir(OUT))
-    print(f"wrote {len(INDEX['cases'])} arrays, {len(INDEX['vectors'])} vectors, "
-          f"{len(INDEX['texts'])} texts to {OUT} ({total / 2**20:.2f} MiB)")
+    AREA.write()
 
 
 if __name__ == "__main__":
