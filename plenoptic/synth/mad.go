@@ -123,18 +123,7 @@ func validateMetric(be backends.Backend, name string, metric Metric, img hostTen
 		}
 		return makeTensor(v, img.dtype(), img.Dims)
 	}
-	eval := func(a, b *tensors.Tensor) (float64, error) {
-		out, err := e.Exec1(a, b)
-		if err != nil {
-			return 0, err
-		}
-		v, err := float64s(out)
-		finalize(out)
-		if err != nil {
-			return 0, err
-		}
-		return v[0], nil
-	}
+	eval := func(a, b *tensors.Tensor) (float64, error) { return execScalar(e, a, b) }
 	test := random()
 	same, err := eval(test, test)
 	if err != nil {
@@ -394,14 +383,5 @@ func (m *MADCompetition) objectiveAt(x *tensors.Tensor) (float64, error) {
 	}
 	defer release()
 	in := m.stepInputs()
-	out, err := e.Exec1(x, in[0], in[1], m.penaltyHyper())
-	if err != nil {
-		return 0, err
-	}
-	v, err := float64s(out)
-	finalize(out)
-	if err != nil {
-		return 0, err
-	}
-	return v[0], nil
+	return execScalar(e, x, in[0], in[1], m.penaltyHyper())
 }

@@ -272,16 +272,7 @@ func (m *Metamer) objectiveAt(x *tensors.Tensor) (float64, error) {
 		return 0, err
 	}
 	defer release()
-	out, err := e.Exec1(x, m.targetT, m.penaltyHyper())
-	if err != nil {
-		return 0, err
-	}
-	vals, err := float64s(out)
-	finalize(out)
-	if err != nil {
-		return 0, err
-	}
-	return vals[0], nil
+	return execScalar(e, x, m.targetT, m.penaltyHyper())
 }
 
 // RepresentationError returns model(metamer) − target representation for

@@ -233,3 +233,17 @@ func dot(a, b []float64) float64 {
 func acquireExec(b backends.Backend, key any, kind string, build func() (*graph.Exec, error)) (*graph.Exec, func(), error) {
 	return compiled.Acquire(b, key, kind, build)
 }
+
+// execScalar runs e on args and returns its single scalar output.
+func execScalar(e *graph.Exec, args ...any) (float64, error) {
+	out, err := e.Exec1(args...)
+	if err != nil {
+		return 0, err
+	}
+	v, err := float64s(out)
+	finalize(out)
+	if err != nil {
+		return 0, err
+	}
+	return v[0], nil
+}
