@@ -12,7 +12,7 @@ CUDA_LIBS := $(shell cat .local/cuda/ld_library_path 2>/dev/null)
 ifneq ($(CUDA_LIBS),)
 export LD_LIBRARY_PATH := $(CUDA_LIBS)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 endif
-GO_TEST_FLAGS ?= -count=1 -timeout 25m
+GO_TEST_FLAGS ?= -count=1 -timeout 45m
 
 .PHONY: setup test bench reference notebooks docs lab strip clean
 
