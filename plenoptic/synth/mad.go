@@ -6,7 +6,10 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -387,6 +390,31 @@ func (m *MADCompetition) ReferenceMetricLoss() []float64 {
 
 // MetricTradeoffLambda returns the weight of the reference metric's change.
 func (m *MADCompetition) MetricTradeoffLambda() float64 { return m.tradeoff }
+
+// OptimizedMetricName returns the Go name of the optimized metric function
+// without its package ("MSE" for metric.MSE, "model1" for a function model1
+// declared in a notebook), as plenoptic's displays use
+// optimized_metric.__name__; "" for a closure or a method value.
+func (m *MADCompetition) OptimizedMetricName() string { return funcName(m.optimized) }
+
+// ReferenceMetricName returns the reference metric's name likewise.
+func (m *MADCompetition) ReferenceMetricName() string { return funcName(m.reference) }
+
+// funcName is the name of a named function after its package path.
+func funcName(f Metric) string {
+	if f == nil {
+		return ""
+	}
+	fn := runtime.FuncForPC(reflect.ValueOf(f).Pointer())
+	if fn == nil {
+		return ""
+	}
+	name := fn.Name()
+	if strings.Contains(name, ".func") || strings.HasSuffix(name, "-fm") || strings.Contains(name, "glob.") {
+		return ""
+	}
+	return name[strings.LastIndex(name, ".")+1:]
+}
 
 // Target returns Minimize or Maximize.
 func (m *MADCompetition) Target() MADTarget { return m.target }

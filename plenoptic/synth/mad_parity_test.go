@@ -153,3 +153,23 @@ func TestMADReference(t *testing.T) {
 		}
 	})
 }
+
+// TestMADMetricNames: the names the displays use for the metrics.
+func TestMADMetricNames(t *testing.T) {
+	b := backendtestGet(t, "go")
+	img := refTensor(t, "mad/image")
+	m, err := NewMADCompetition(img, metric.MSE, oneMinusSSIM, Minimize, MADOptions{Backend: b, Seed: 1, MetricTradeoffLambda: 1, Log: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.OptimizedMetricName(), "MSE"; got != want {
+		t.Errorf("OptimizedMetricName %q, want %q", got, want)
+	}
+	if got, want := m.ReferenceMetricName(), "oneMinusSSIM"; got != want {
+		t.Errorf("ReferenceMetricName %q, want %q", got, want)
+	}
+	closure := func(a, b *Node) *Node { return metric.MSE(a, b) }
+	if got := funcName(closure); got != "" {
+		t.Errorf("a closure is named %q, want \"\"", got)
+	}
+}
