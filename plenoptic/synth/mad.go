@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -92,7 +93,7 @@ type MADCompetition struct {
 // scalarMetric evaluates metric(a, b) as a scalar: like plenoptic (which
 // calls .item()), any output with one element is taken (metric.SSIM and
 // metric.MSE give [1, 1] for one image pair); another output panics with
-// plenoptic's message.
+// plenoptic's message (naming a named metric function).
 func scalarMetric(metric Metric, a, b *Node) *Node {
 	v := metric(a, b)
 	if v == nil || v.Shape().Size() != 1 {
@@ -100,29 +101,44 @@ func scalarMetric(metric Metric, a, b *Node) *Node {
 		if v != nil {
 			shape = v.Shape().Dimensions
 		}
-		panic(fmt.Errorf("metric should return a scalar value but output had shape %v", shape))
+		which := "metric"
+		if n := funcName(metric); n != "" {
+			which = "metric " + n
+		}
+		panic(fmt.Errorf("%s should return a scalar value but output had shape %v", which, shape))
 	}
 	return Reshape(v)
 }
 
+// funcID identifies a function value: the address of its closure record
+// (a named function has one static record; each closure made at run time
+// its own). Compiled graphs are cached by the metrics' IDs, so syntheses
+// with the same metric functions share them; like a model, a metric must
+// build the same computation every time it is called. The cache keeps the
+// pointer, so the record cannot be freed and its address reused while a
+// graph is cached under it.
+func funcID(f Metric) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&f)) }
+
+// metricsKey identifies the graphs of a pair of metrics (in order).
+type metricsKey struct{ first, second unsafe.Pointer }
+
 // metricPair evaluates the reference and the optimized metric of two
 // images in one compiled graph (validation, the records at the start,
-// the checks of Save and Load). A metric that fails while its graph is
-// built is named in the error.
+// the checks of Save and Load), shared by every synthesis with the same
+// two metrics in either role.
 func (m *MADCompetition) metricPair(a, b *tensors.Tensor) (ref, opt float64, err error) {
-	building := "reference"
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s metric failed on two images of shape %v: %v", building, m.image.Dims, r)
+			err = fmt.Errorf("metric failed on two images of shape %v: %v", m.image.Dims, r)
 		}
 	}()
-	e, release, err := acquireExec(m.be, m, "mad-metrics", func() (*Exec, error) {
+	first, second, swapped := m.reference, m.optimized, false
+	if uintptr(funcID(first)) > uintptr(funcID(second)) {
+		first, second, swapped = second, first, true
+	}
+	e, release, err := acquireExec(m.be, metricsKey{funcID(first), funcID(second)}, "mad-metrics", func() (*Exec, error) {
 		return NewExec(m.be, func(a, b *Node) (*Node, *Node) {
-			building = "reference"
-			r := scalarMetric(m.reference, a, b)
-			building = "optimized"
-			o := scalarMetric(m.optimized, a, b)
-			return r, o
+			return scalarMetric(first, a, b), scalarMetric(second, a, b)
 		})
 	})
 	if err != nil {
@@ -141,6 +157,9 @@ func (m *MADCompetition) metricPair(a, b *tensors.Tensor) (ref, opt float64, err
 	o, err := float64s(outs[1])
 	if err != nil {
 		return 0, 0, err
+	}
+	if swapped {
+		r, o = o, r
 	}
 	return r[0], o[0], nil
 }
@@ -307,7 +326,12 @@ func (m *MADCompetition) metricsAt(x *tensors.Tensor) (ref, opt float64, err err
 
 // The method interface for the optimisation loop.
 
-func (m *MADCompetition) stepKey() any { return m } // the metrics are functions
+// stepKey: the step depends only on the two metrics (the target, the
+// weights and the images are inputs), so syntheses with the same metrics
+// share it.
+func (m *MADCompetition) stepKey() any {
+	return metricsKey{funcID(m.optimized), funcID(m.reference)}
+}
 
 func (m *MADCompetition) stepKind() string { return "mad-step" }
 
@@ -427,7 +451,7 @@ func (m *MADCompetition) Objective() (v float64, err error) {
 
 // objectiveAt evaluates the objective (penalty included) at x.
 func (m *MADCompetition) objectiveAt(x *tensors.Tensor) (float64, error) {
-	e, release, err := acquireExec(m.be, m, "mad-objective", func() (*Exec, error) {
+	e, release, err := acquireExec(m.be, m.stepKey(), "mad-objective", func() (*Exec, error) {
 		return NewExec(m.be, func(in []*Node) *Node {
 			return penalized(m.objective(in[0], in[1:3]), in[0], in[3])
 		})
