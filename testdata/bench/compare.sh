@@ -5,11 +5,12 @@
 #   fisher_power_step/{gauss,cs,lg}     one eigendistortion power iteration
 #   metric_loss_grad/{ssim,ssim_weighted_reflect,msssim,nlpd}
 #                                       one loss+gradient of a perceptual metric
+#   mad_step/ssim_mse                   one MAD Competition iteration (1 - SSIM min. at fixed MSE)
 # Prints a table of ms/iteration and the speed-up ratios.
 #
 # Usage (from anywhere in the checkout):
 #   testdata/bench/compare.sh [ITERS]          # default 20 iterations per workload
-# Env: GO_BENCH_FILTER (default 'MetamerStep|FisherProduct|MetricLossGradient'), PY (default .venv-ref/bin/python),
+# Env: GO_BENCH_FILTER (default 'MetamerStep|FisherProduct|MetricLossGradient|MADStep'), PY (default .venv-ref/bin/python),
 #      SKIP_PY=1 to time only the Go side, PY_ONLY (a regex of workload names, e.g. metric_loss_grad)
 #      to time only some in plenoptic, OUT_DIR to keep the raw outputs.
 set -euo pipefail
@@ -24,7 +25,7 @@ export PJRT_PLUGIN_LIBRARY_PATH="${PJRT_PLUGIN_LIBRARY_PATH:-$ROOT/.local/pjrt}"
 export GOMLX_NO_AUTO_INSTALL=1 GOPLENOPTIC_QUIET=1
 
 echo "== Go benchmarks (${ITERS} iterations each)" >&2
-go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient}" -benchtime "${ITERS}x" \
+go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient|MADStep}" -benchtime "${ITERS}x" \
   ./plenoptic/synth/ ./plenoptic/metric/ | tee "$OUT_DIR/go.txt" >&2
 
 if [[ "${SKIP_PY:-}" != 1 ]]; then
@@ -42,11 +43,11 @@ python3 - "$OUT_DIR/go.txt" "$OUT_DIR/plenoptic.json" <<'PYEOF'
 import json, re, sys
 go = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient|MADStep)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
     if not m:
         continue
     kind, backend, rest, _, ns = m.groups()
-    prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/", "MetricLossGradient": "metric_loss_grad/"}
+    prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/", "MetricLossGradient": "metric_loss_grad/", "MADStep": "mad_step/"}
     key = prefix[kind] + rest
     go.setdefault(key, {})[backend] = float(ns) / 1e6
 py = json.load(open(sys.argv[2]))
