@@ -323,7 +323,7 @@ func TestPlotXY(t *testing.T) {
 		{[]XYPanel{{Series: []Series{{Kind: ScatterSeries, Y: []float64{1}, Marker: "*"}}}}, XYOptions{}, `unknown marker "*"`},
 		{[]XYPanel{{Series: []Series{{Y: []float64{math.NaN()}}}}}, XYOptions{}, "no finite points"},
 		{[]XYPanel{{Series: []Series{{Y: []float64{1}}}, YLim: &[2]float64{1, 0}}}, XYOptions{}, "min < max"},
-		{[]XYPanel{{Series: []Series{{Y: []float64{1}}}}}, XYOptions{Cols: -1}, "Cols must be positive"},
+		{[]XYPanel{{Series: []Series{{Y: []float64{1}}}}}, XYOptions{Cols: -1}, "columns (Cols) must be positive"},
 		{[]XYPanel{{Series: []Series{{Y: []float64{1}}}}}, XYOptions{FigSize: [2]float64{1e4, 1e4}}, "too large"},
 	} {
 		_, err := PlotXY(c.panels, c.o)

@@ -132,7 +132,7 @@ func plotXY(panels []XYPanel, o XYOptions, kind AxesKind) (*Figure, error) {
 	}
 	cols := o.Cols
 	if cols < 0 {
-		return nil, fmt.Errorf("Cols must be positive (or 0 for one row), got %d", cols)
+		return nil, fmt.Errorf("the number of columns (Cols) must be positive, or 0 for one row; got %d", cols)
 	}
 	if cols == 0 || cols > len(panels) {
 		cols = len(panels)
