@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // AnimateOptions configures Animate. The zero value gives plenoptic's
@@ -59,10 +61,7 @@ func animate(m MetamerView, o AnimateOptions) (*Animation, error) {
 	if o.Iteration != nil {
 		return nil, fmt.Errorf("the Iteration option must be nil (every stored iterate becomes a frame)")
 	}
-	if o.FrameRate == 0 {
-		o.FrameRate = 10
-	}
-	if !(o.FrameRate > 0) || math.IsInf(o.FrameRate, 0) {
+	if !(o.FrameRate >= 0) || math.IsInf(o.FrameRate, 0) {
 		return nil, fmt.Errorf("framerate must be positive and finite, got %v", o.FrameRate)
 	}
 	if o.VRange == nil {
@@ -72,9 +71,24 @@ func animate(m MetamerView, o AnimateOptions) (*Animation, error) {
 	if err != nil {
 		return nil, err
 	}
+	return animateFrames(r, sp, saved, len(m.Losses()), o.FrameRate)
+}
+
+// animateFrames renders one frame per stored iterate with r (titles and
+// colour limits frozen at the first frame): frame i shows saved[i] with the
+// loss dot at iteration i*sp.
+func animateFrames(r *statusRenderer, sp int, saved []*tensors.Tensor, nLoss int, frameRate float64) (*Animation, error) {
+	if sp <= 0 || len(saved) == 0 {
+		return nil, fmt.Errorf("synthesis was run without storing progress (StoreProgress() == 0): nothing to animate; run the synthesis with StoreProgress set")
+	}
+	if frameRate == 0 {
+		frameRate = 10
+	}
+	if !(frameRate > 0) || math.IsInf(frameRate, 0) {
+		return nil, fmt.Errorf("framerate must be positive and finite, got %v", frameRate)
+	}
 	r.freeze, r.frozen = true, map[Panel][]imagePanel{}
-	a := &Animation{FrameRate: o.FrameRate, width: r.w, height: r.h}
-	nLoss := len(m.Losses())
+	a := &Animation{FrameRate: frameRate, width: r.w, height: r.h}
 	for i, s := range saved {
 		st := synthState{image: s, lossIdx: i * sp, repIter: i * sp}
 		if st.lossIdx >= nLoss { // no loss recorded for this iterate: no dot

@@ -46,12 +46,14 @@ type AxesKind string
 const (
 	// ImageAxes is an image panel (Imshow, the metamer, a representation error).
 	ImageAxes AxesKind = "image"
-	// LossAxes is a loss curve (PlotLoss).
+	// LossAxes is a loss curve (PlotLoss, and MAD's metric losses).
 	LossAxes AxesKind = "loss"
 	// HistogramAxes is the histogram of pixel values (PlotPixelValues).
 	HistogramAxes AxesKind = "histogram"
 	// StemAxes is a stem plot of a 3-D representation error.
 	StemAxes AxesKind = "stem"
+	// XYAxes is a panel of PlotXY.
+	XYAxes AxesKind = "xy"
 )
 
 // newCanvas returns a white w×h canvas.

@@ -220,6 +220,35 @@ func (e arrayEig) Eigendistortions() *tensors.Tensor { return e.d["eig"].tensor(
 func (e arrayEig) Eigenindex() []int                 { return []int{0, 255} }
 func (e arrayEig) Eigenvalues() []float64            { return []float64{1, 0} }
 
+// arrayMAD is one of the MAD Competition runs plenoptic ran, replayed from its arrays.
+type arrayMAD struct {
+	d    sbsData
+	name string // mad_<metric>_<target>
+}
+
+func (m arrayMAD) floats(what string) []float64 {
+	var out []float64
+	for _, v := range m.d[m.name+"_"+what].data {
+		out = append(out, float64(v))
+	}
+	return out
+}
+func (m arrayMAD) Image() *tensors.Tensor         { return m.d["mad_image"].tensor() }
+func (m arrayMAD) InitialImage() *tensors.Tensor  { return m.d[m.name+"_initial"].tensor() }
+func (m arrayMAD) MADImage() *tensors.Tensor      { return m.d[m.name+"_current"].tensor() }
+func (m arrayMAD) Losses() []float64              { return m.floats("losses") }
+func (m arrayMAD) OptimizedMetricLoss() []float64 { return m.floats("optimized_metric_loss") }
+func (m arrayMAD) ReferenceMetricLoss() []float64 { return m.floats("reference_metric_loss") }
+func (m arrayMAD) StoreProgress() int             { return 1 }
+func (m arrayMAD) SavedMADImages() []*tensors.Tensor {
+	s := m.d[m.name+"_saved"]
+	var out []*tensors.Tensor
+	for i := 0; i < s.shape[0]; i++ {
+		out = append(out, s.slice(i))
+	}
+	return out
+}
+
 // sbsRender renders one case of index.json with package display.
 func sbsRender(name string, d sbsData) ([]*Figure, error) {
 	one := func(f *Figure, err error) ([]*Figure, error) {
@@ -277,6 +306,13 @@ func sbsRender(name string, d sbsData) ([]*Figure, error) {
 	case "g2_imshow_eig_zoom8":
 		return one(Imshow(ts("eig"), ImshowOptions{Zoom: 8,
 			Titles: []string{"Maximum eigendistortion", "Minimum eigendistortion"}}))
+	case "i1_mad_synthesis_status":
+		return one(PlotMADSynthesisStatus(arrayMAD{d, "mad_ssim_min"}, MADStatusOptions{}))
+	case "i2_mad_synthesis_status_it10":
+		return one(PlotMADSynthesisStatus(arrayMAD{d, "mad_ssim_min"}, MADStatusOptions{Iteration: new(10)}))
+	case "i3_mad_image_all":
+		return one(MADImageAll(arrayMAD{d, "mad_mse_min"}, arrayMAD{d, "mad_ssim_min"}, arrayMAD{d, "mad_mse_max"}, arrayMAD{d, "mad_ssim_max"},
+			MADImageAllOptions{Zoom: 4, Metric1Name: "mse", Metric2Name: "one_minus_ssim"}))
 	case "h_display_eigendistortion":
 		return one(EigendistortionImage(arrayEig{d}, -1, EigendistortionImageOptions{Alpha: 5, ImshowOptions: ImshowOptions{Zoom: 8}}))
 	}
@@ -454,6 +490,12 @@ func decodePNGFile(t *testing.T, path string) *image.RGBA {
 	return toRGBA(img)
 }
 
+// shiftedRows are the cases where plenoptic draws the images of a figure
+// one screen row higher than their axes (the last row of each zoomed block
+// shows the next image row; display_mad_image_all's imshow calls into
+// pyrtools axes do this): only their block edges may differ.
+var shiftedRows = map[string]bool{"i3_mad_image_all": true}
+
 // TestSideBySidePlenoptic renders every case of testdata/display/plenoptic/index.json and checks
 // it against plenoptic's figure: pixel size; per image panel its position, title text, colour
 // limits and colormap; for line plots the axes box (within 2 pixels) and the pixels their frames
@@ -570,7 +612,7 @@ func TestSideBySidePlenoptic(t *testing.T) {
 					integerZoom := ga.Zoom >= 1 && ga.Zoom == math.Trunc(ga.Zoom)
 					aligned := pa.ImageBBox == [4]float64{float64(pr.Min.X), float64(pr.Min.Y), float64(pr.Max.X), float64(pr.Max.Y)}
 					switch {
-					case integerZoom && aligned && !pa.FrameOn:
+					case integerZoom && aligned && !pa.FrameOn && !shiftedRows[c.Name]:
 						if d.MaxAbs > limit || d.Differing*100 > d.Pixels {
 							t.Errorf("panel %d: %d of %d image pixels differ from plenoptic's, by up to %d",
 								i, d.Differing, d.Pixels, d.MaxAbs)

@@ -161,19 +161,39 @@ type synthState struct {
 	repIter int             // iteration for RepresentationError (-1: current)
 }
 
+// progressView is what resolving an iteration needs from a synthesis: its
+// current image, its number of losses and its stored iterates.
+type progressView struct {
+	current func() *tensors.Tensor
+	losses  func() []float64
+	store   func() int
+	saved   func() []*tensors.Tensor
+}
+
+func metamerProgress(m MetamerView) progressView {
+	return progressView{m.Metamer, m.Losses, m.StoreProgress, m.SavedMetamers}
+}
+
 // resolveIteration maps StatusOptions.Iteration to a state.
 func resolveIteration(m MetamerView, it *int) (synthState, error) {
 	if m == nil {
 		return synthState{}, fmt.Errorf("metamer view is nil")
 	}
+	return resolveProgress(metamerProgress(m), it)
+}
+
+// resolveProgress maps an Iteration option to a state of v: nil is the
+// current state; otherwise a stored iterate (negative counts from the end
+// of the losses).
+func resolveProgress(v progressView, it *int) (synthState, error) {
 	if it == nil {
-		return synthState{image: m.Metamer(), lossIdx: -1, repIter: -1}, nil
+		return synthState{image: v.current(), lossIdx: -1, repIter: -1}, nil
 	}
-	sp := m.StoreProgress()
+	sp := v.store()
 	if sp <= 0 {
 		return synthState{}, fmt.Errorf("synthesis was run without storing progress: cannot show iteration %d (only the current state, Iteration nil)", *it)
 	}
-	n := len(m.Losses())
+	n := len(v.losses())
 	i, err := normIndex(*it, n, "iteration")
 	if err != nil {
 		return synthState{}, err
@@ -181,47 +201,74 @@ func resolveIteration(m MetamerView, it *int) (synthState, error) {
 	if i%sp != 0 {
 		return synthState{}, fmt.Errorf("iteration %d was not stored: progress is stored every %d iterations", i, sp)
 	}
-	saved := m.SavedMetamers()
+	saved := v.saved()
 	if i/sp >= len(saved) {
 		return synthState{}, fmt.Errorf("iteration %d was not stored (%d stored iterates)", i, len(saved))
 	}
 	return synthState{image: saved[i/sp], lossIdx: i, repIter: i}, nil
 }
 
-// statusRenderer draws status figures; for animations it keeps the titles
-// and colour limits of the first frame, as matplotlib's FuncAnimation does.
+// statusRenderer draws status figures of a metamer (m) or a MAD
+// Competition (mad) synthesis; for animations it keeps the titles and
+// colour limits of the first frame, as matplotlib's FuncAnimation does.
 type statusRenderer struct {
-	m      MetamerView
-	o      StatusOptions
-	names  []Panel
-	cells  []rectF
-	w, h   int
-	frozen map[Panel][]imagePanel // first-frame image panels, when animating
-	ylim   *[2]float64
-	freeze bool
+	m        MetamerView
+	mad      MADView
+	madTitle string // the MAD image's title ("" for the default)
+	o        StatusOptions
+	names    []Panel
+	cells    []rectF
+	w, h     int
+	frozen   map[Panel][]imagePanel // first-frame image panels, when animating
+	ylim     *[2]float64
+	freeze   bool
 }
+
+// panelSet is what a synthesis method's status figure may hold: its panels
+// in drawing order (with the names of their Go constants, for messages), the
+// default selection and the default relative widths.
+type panelSet struct {
+	all      []Panel
+	goNames  string
+	defaults []Panel
+	widths   map[Panel]float64
+}
+
+var metamerPanels = panelSet{all: allPanels, goNames: "PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues",
+	defaults: DefaultPanels()}
 
 func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) {
 	if m == nil {
 		return nil, fmt.Errorf("metamer view is nil")
 	}
+	r, err := newRenderer(metamerPanels, o)
+	if err != nil {
+		return nil, err
+	}
+	r.m = m
+	return r, nil
+}
+
+// newRenderer checks the panel options against set and lays the row of
+// panels out.
+func newRenderer(set panelSet, o StatusOptions) (*statusRenderer, error) {
 	included := o.IncludedPlots
 	if included == nil {
-		included = DefaultPanels()
+		included = set.defaults
 	}
 	var bad []string
 	for _, n := range included {
-		if !slices.Contains(allPanels, n) {
+		if !slices.Contains(set.all, n) {
 			bad = append(bad, fmt.Sprintf("%q", string(n)))
 		}
 	}
 	if len(bad) > 0 {
-		names := make([]string, len(allPanels))
-		for i, p := range allPanels {
+		names := make([]string, len(set.all))
+		for i, p := range set.all {
 			names[i] = string(p)
 		}
-		return nil, fmt.Errorf("included_plots contained value(s) %s: only %s are allowed (PanelMetamer, PanelLoss, PanelRepresentationError, PanelPixelValues)",
-			strings.Join(bad, ", "), strings.Join(names, ", "))
+		return nil, fmt.Errorf("included_plots contained value(s) %s: only %s are allowed (%s)",
+			strings.Join(bad, ", "), strings.Join(names, ", "), set.goNames)
 	}
 	if len(included) == 0 {
 		return nil, fmt.Errorf("included_plots is empty: nothing to plot")
@@ -231,14 +278,17 @@ func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) 
 			return nil, fmt.Errorf("width_ratios has key %q, which is not an included plot", string(k))
 		}
 	}
-	r := &statusRenderer{m: m, o: o, ylim: o.YLim}
+	r := &statusRenderer{o: o, ylim: o.YLim}
 	var ratios []float64
 	var sum float64
-	for _, n := range allPanels {
+	for _, n := range set.all {
 		if !slices.Contains(included, n) {
 			continue
 		}
 		q := 1.0
+		if v, ok := set.widths[n]; ok {
+			q = v
+		}
 		if v, ok := o.WidthRatios[n]; ok {
 			if !(v > 0) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("width_ratios[%q] must be positive and finite, got %v", string(n), v)
@@ -271,14 +321,34 @@ func newStatusRenderer(m MetamerView, o StatusOptions) (*statusRenderer, error) 
 // render draws the figure for one synthesis state.
 func (r *statusRenderer) render(st synthState) (*Figure, error) {
 	fig := &Figure{img: newCanvas(r.w, r.h)}
+	order := make([]int, 0, len(r.names))
 	for i, name := range r.names {
+		if !(r.mad != nil && name == PanelLoss) {
+			order = append(order, i)
+		}
+	}
+	for i, name := range r.names {
+		// plenoptic splits MAD's loss axes in two after drawing the other
+		// panels, so they come last in its figure's axes.
+		if r.mad != nil && name == PanelLoss {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		name := r.names[i]
 		var axes []Axes
 		var err error
 		switch name {
 		case PanelMetamer:
 			axes, err = r.drawMetamer(fig.img, r.cells[i], st)
+		case PanelMADImage:
+			axes, err = r.drawMADImage(fig.img, r.cells[i], st)
 		case PanelLoss:
-			axes, err = r.drawLoss(fig.img, r.cells[i], st)
+			if r.mad != nil {
+				axes, err = r.drawMADLoss(fig.img, r.cells[i], st)
+			} else {
+				axes, err = r.drawLoss(fig.img, r.cells[i], st)
+			}
 		case PanelRepresentationError:
 			axes, err = r.drawRepError(fig.img, r.cells[i], st)
 		case PanelPixelValues:
@@ -362,17 +432,23 @@ func (r *statusRenderer) drawMetamer(dst *image.RGBA, cell rectF, st synthState)
 	if err != nil {
 		return nil, err
 	}
-	planes, err := selectPlanes([]*tensors.Tensor{st.image}, o.BatchIdx, o.ChannelIdx, o.AsRGB)
+	return r.drawFramedImage(dst, cell, PanelMetamer, st.image, o)
+}
+
+// drawFramedImage draws the synthesized image of a status figure, as
+// display_metamer and display_mad_image do.
+func (r *statusRenderer) drawFramedImage(dst *image.RGBA, cell rectF, key Panel, img *tensors.Tensor, o ImshowOptions) ([]Axes, error) {
+	planes, err := selectPlanes([]*tensors.Tensor{img}, o.BatchIdx, o.ChannelIdx, o.AsRGB)
 	if err != nil {
 		return nil, err
 	}
-	axes, err := r.drawImages(dst, cell, PanelMetamer, planes, o, r.o.Zoom)
+	axes, err := r.drawImages(dst, cell, key, planes, o, r.o.Zoom)
 	if err != nil {
 		return nil, err
 	}
-	// display_metamer hides the ticks but keeps the axes frame (imshow's own
-	// figures have none): four 0.8-px black lines, on the image's first row
-	// and column and just past its last ones.
+	// display_metamer (and display_mad_image) hide the ticks but keep the
+	// axes frame (imshow's own figures have none): four 0.8-px black lines,
+	// on the image's first row and column and just past its last ones.
 	for _, ax := range axes {
 		drawSpines(dst, ax.Rect)
 	}
@@ -558,15 +634,30 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 		}
 		return out, nil
 	}
-	met, err := pick(st.image)
-	if err != nil {
-		return nil, fmt.Errorf("metamer: %w", err)
+	// plenoptic draws the metamer first (C0) and then the target (C1); for
+	// MAD the reference image first and then the MAD image.
+	var first, second *tensors.Tensor
+	labels := []string{"metamer", "target image"}
+	if r.mad != nil {
+		first, second = r.mad.Image(), st.image
+		labels = []string{"Reference image", "MAD image"}
+	} else {
+		first, second = st.image, r.m.Image()
 	}
-	target, err := pick(r.m.Image())
+	met, err := pick(first)
 	if err != nil {
-		return nil, fmt.Errorf("target image: %w", err)
+		return nil, fmt.Errorf("%s: %w", labels[0], err)
 	}
-	bins := min(freedmanDiaconisBins(target), 50)
+	target, err := pick(second)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", labels[1], err)
+	}
+	// Both histograms use the bins of the reference (target) image.
+	ref := target
+	if r.mad != nil {
+		ref = met
+	}
+	bins := min(freedmanDiaconisBins(ref), 50)
 	const title = "Histogram of pixel values"
 	p := newPlot(title)
 	lo, hi, top := math.Inf(1), math.Inf(-1), 0.0
@@ -588,7 +679,7 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 		h.FillColor = premultiply(col)
 		h.LineStyle.Width = 0
 		p.Add(h)
-		p.Legend.Add([]string{"metamer", "target image"}[k], h)
+		p.Legend.Add(labels[k], h)
 	}
 	// matplotlib's limits for bars: 5% margins along x, and from 0 (sticky)
 	// to 5% above the tallest bar.
@@ -596,7 +687,7 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 		p.X.Min, p.X.Max = lo-0.05*(hi-lo), hi+0.05*(hi-lo)
 	}
 	p.Y.Min, p.Y.Max = 0, 1.05*top
-	placeLegend(p, all, cell)
+	placeLegend(p, all, cell, labels)
 	if err := drawPlotIn(dst, p, cell, plotDPI); err != nil {
 		return nil, err
 	}
@@ -608,10 +699,21 @@ func (r *statusRenderer) drawPixelValues(dst *image.RGBA, cell rectF, st synthSt
 // upper left one (matplotlib counts the artists under each candidate box and
 // takes the first, upper right, among the least covered; only the two upper
 // corners are considered here). The box is inset by half the font size.
-func placeLegend(p *plot.Plot, bars []plotter.HistogramBin, cell rectF) {
+func placeLegend(p *plot.Plot, bars []plotter.HistogramBin, cell rectF, labels []string) {
 	// The legend's extent in axes fractions: about 100×45 px on a 279×277
-	// px axes for "metamer" / "target image" at 10 pt.
-	bw, bh := math.Min(1, 100/cell.W), math.Min(1, 45/cell.H)
+	// px axes for "metamer" / "target image" at 10 pt (wider for longer
+	// labels).
+	width := 100.0
+	if ref, err := titleWidth("target image", 10); err == nil && ref > 0 {
+		longest := 0.0
+		for _, l := range labels {
+			if w, err := titleWidth(l, 10); err == nil {
+				longest = math.Max(longest, w)
+			}
+		}
+		width = math.Max(width, 100-ref+longest)
+	}
+	bw, bh := math.Min(1, width/cell.W), math.Min(1, 45/cell.H)
 	xr := p.X.Max - p.X.Min
 	yBottom := p.Y.Min + (1-bh)*(p.Y.Max-p.Y.Min)
 	covered := func(x0, x1 float64) int {

@@ -97,6 +97,7 @@ func (e *Eigendistortion) Synthesize(opts synth.EigenSynthesizeOptions) {
 var (
 	_ display.MetamerView         = (*Metamer)(nil)
 	_ display.EigendistortionView = (*Eigendistortion)(nil)
+	_ display.MADView             = (*MADCompetition)(nil)
 )
 
 type storeMAD = store.MADCompetition

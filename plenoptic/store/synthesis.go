@@ -421,8 +421,8 @@ type MADCompetition struct {
 
 // NewMADCompetition prepares a MAD Competition synthesis as
 // synth.NewMADCompetition does, keyed by the image, the initial image as
-// constructed, both metrics (by name and by their values on fixed probe
-// images), the target, the weights, the range and the backend.
+// constructed, both metrics (by name and by their values between the image
+// and the initial image), the target, the weights, the range and the backend.
 func (s *Store) NewMADCompetition(image *tensors.Tensor, optimized, reference synth.Metric, target synth.MADTarget, opts synth.MADOptions) (*MADCompetition, error) {
 	m, err := synth.NewMADCompetition(image, optimized, reference, target, opts)
 	if err != nil {
@@ -442,8 +442,12 @@ func (s *Store) NewMADCompetition(image *tensors.Tensor, optimized, reference sy
 	r := m.AllowedRange()
 	k.float(r[0])
 	k.float(r[1])
-	for _, metric := range []synth.Metric{optimized, reference} {
-		k.loss(opts.Backend, synth.LossFunc(metric), image, probe(image))
+	// Each metric by its name and its value between the image and the
+	// initial image, which NewMADCompetition has computed (evaluating the
+	// metrics again on probe images would compile two more graphs each).
+	for i, metric := range []synth.Metric{optimized, reference} {
+		k.funcName(reflect.ValueOf(metric))
+		k.float([]float64{m.OptimizedMetricLoss()[0], m.ReferenceMetricLoss()[0]}[i])
 	}
 	state, err := k.sum()
 	if err != nil {

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -76,5 +77,31 @@ func BenchmarkFisherProduct(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkMADStep times one MAD Competition iteration on 256×256 curie:
+// 1 − SSIM (weighted, reflect padding) minimized at fixed MSE, the
+// MAD_Competition_2 tutorial's first synthesis (λ = 10⁴, initial noise
+// 0.04, default Adam): objective, gradient, update, the recorded norms and
+// both metrics of the new image, in one execution.
+func BenchmarkMADStep(b *testing.B) {
+	for _, be := range []string{"xla:cpu", "go"} {
+		b.Run(be+"/ssim_mse", func(b *testing.B) {
+			m, err := NewMADCompetition(curie(b), oneMinusSSIM, madParityMetrics["mse"], Minimize, MADOptions{
+				Backend: backendtestGet(b, be), InitialNoise: 0.04, Seed: 1, MetricTradeoffLambda: 1e4, Log: io.Discard})
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts := SynthesizeOptions{MaxIter: 3, StopCriterion: -1, ProgressBar: ProgressBarOff}
+			if err := m.Synthesize(opts); err != nil { // compile
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			opts.MaxIter = b.N
+			if err := m.Synthesize(opts); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 }

@@ -174,4 +174,15 @@ var (
 		Eigenindex() []int
 		Eigenvalues() []float64
 	} = (*Eigendistortion)(nil)
+	_ interface {
+		Image() *tensors.Tensor
+		InitialImage() *tensors.Tensor
+		MADImage() *tensors.Tensor
+		Losses() []float64
+		OptimizedMetricLoss() []float64
+		ReferenceMetricLoss() []float64
+		StoreProgress() int
+		SavedMADImages() []*tensors.Tensor
+		OptimizedMetricName() string
+	} = (*MADCompetition)(nil)
 )

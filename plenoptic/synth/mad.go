@@ -6,7 +6,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
+	"strings"
+	"unsafe"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -86,59 +90,122 @@ type MADCompetition struct {
 	initialized bool
 }
 
-// validateMetric is plenoptic's validate_metric: metric must return a scalar
-// of at most 5e-7 for two identical images and a non-negative one for two
-// different images (random images of shape dims, from a private generator).
-func validateMetric(be backends.Backend, name string, metric Metric, img hostTensor) (err error) {
-	if metric == nil {
-		return fmt.Errorf("%s metric is nil", name)
+// scalarMetric evaluates metric(a, b) as a scalar: like plenoptic (which
+// calls .item()), any output with one element is taken (metric.SSIM and
+// metric.MSE give [1, 1] for one image pair); another output panics with
+// plenoptic's message (naming a named metric function).
+func scalarMetric(metric Metric, a, b *Node) *Node {
+	v := metric(a, b)
+	if v == nil || v.Shape().Size() != 1 {
+		var shape any = "nil"
+		if v != nil {
+			shape = v.Shape().Dimensions
+		}
+		which := "metric"
+		if n := funcName(metric); n != "" {
+			which = "metric " + n
+		}
+		panic(fmt.Errorf("%s should return a scalar value but output had shape %v", which, shape))
 	}
+	return Reshape(v)
+}
+
+// funcID identifies a function value: the address of its closure record
+// (a named function has one static record; each closure made at run time
+// its own). Compiled graphs are cached by the metrics' IDs, so syntheses
+// with the same metric functions share them; like a model, a metric must
+// build the same computation every time it is called. The cache keeps the
+// pointer, so the record cannot be freed and its address reused while a
+// graph is cached under it.
+func funcID(f Metric) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&f)) }
+
+// metricsKey identifies the graphs of a pair of metrics (in order).
+type metricsKey struct{ first, second unsafe.Pointer }
+
+// metricPair evaluates the reference and the optimized metric of two
+// images in one compiled graph (validation, the records at the start,
+// the checks of Save and Load), shared by every synthesis with the same
+// two metrics in either role.
+func (m *MADCompetition) metricPair(a, b *tensors.Tensor) (ref, opt float64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s metric failed on two images of shape %v: %v", name, img.Dims, r)
+			err = fmt.Errorf("metric failed on two images of shape %v: %v", m.image.Dims, r)
 		}
 	}()
-	e, release, err := acquireExec(be, nil, "metric-check", func() (*Exec, error) {
-		return NewExec(be, func(a, b *Node) *Node {
-			v := metric(a, b)
-			if v == nil || v.Rank() != 0 {
-				var shape any = "nil"
-				if v != nil {
-					shape = v.Shape().Dimensions
-				}
-				panic(fmt.Errorf("metric should return a scalar value but output had shape %v", shape))
-			}
-			return v
+	first, second, swapped := m.reference, m.optimized, false
+	if uintptr(funcID(first)) > uintptr(funcID(second)) {
+		first, second, swapped = second, first, true
+	}
+	e, release, err := acquireExec(m.be, metricsKey{funcID(first), funcID(second)}, "mad-metrics", func() (*Exec, error) {
+		return NewExec(m.be, func(a, b *Node) (*Node, *Node) {
+			return scalarMetric(first, a, b), scalarMetric(second, a, b)
 		})
 	})
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer release()
-	r := rand.New(rand.NewPCG(0x3ad, uint64(img.size())))
+	outs, err := e.Exec(a, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer finalize(outs...)
+	r, err := float64s(outs[0])
+	if err != nil {
+		return 0, 0, err
+	}
+	o, err := float64s(outs[1])
+	if err != nil {
+		return 0, 0, err
+	}
+	if swapped {
+		r, o = o, r
+	}
+	return r[0], o[0], nil
+}
+
+// validateMetrics is plenoptic's validate_metric for both metrics, the
+// optimized one first: each must return one value, at most 5e-7 for two
+// identical images and non-negative for two different images (20 random
+// pairs, as plenoptic; random images of the image's shape and dtype from a
+// private generator).
+func (m *MADCompetition) validateMetrics() error {
+	if m.optimized == nil {
+		return errors.New("optimized metric is nil")
+	}
+	if m.reference == nil {
+		return errors.New("reference metric is nil")
+	}
+	r := rand.New(rand.NewPCG(0x3ad, uint64(m.image.size())))
 	random := func() *tensors.Tensor {
-		v := make([]float64, img.size())
+		v := make([]float64, m.image.size())
 		for i := range v {
 			v[i] = r.Float64()
 		}
-		return makeTensor(v, img.dtype(), img.Dims)
+		return makeTensor(v, m.image.dtype(), m.image.Dims)
 	}
-	eval := func(a, b *tensors.Tensor) (float64, error) { return execScalar(e, a, b) }
 	test := random()
-	same, err := eval(test, test)
-	if err != nil {
+	var same [2]float64
+	var err error
+	if same[1], same[0], err = m.metricPair(test, test); err != nil {
 		return err
 	}
-	if !(same <= 5e-7) {
-		return fmt.Errorf("%s metric should return <= 5e-7 on two identical images but got %v", name, same)
-	}
-	for range 5 {
-		v, err := eval(test, random())
+	var diff [2][]float64
+	for range 20 {
+		ref, opt, err := m.metricPair(test, random())
 		if err != nil {
 			return err
 		}
-		if !(v >= 0) {
-			return fmt.Errorf("%s metric should always return non-negative numbers, got %v", name, v)
+		diff[0], diff[1] = append(diff[0], opt), append(diff[1], ref)
+	}
+	for i, name := range []string{"optimized", "reference"} {
+		if !(same[i] <= 5e-7) {
+			return fmt.Errorf("%s metric should return <= 5e-7 on two identical images but got %v", name, same[i])
+		}
+		for _, v := range diff[i] {
+			if !(v >= 0) {
+				return fmt.Errorf("%s metric should always return non-negative numbers, got %v", name, v)
+			}
 		}
 	}
 	return nil
@@ -178,10 +245,7 @@ func NewMADCompetition(image *tensors.Tensor, optimized, reference Metric, targe
 		return nil, err
 	}
 	m.init(be, StageMAD, opts.Log, m.image, pen)
-	if err := validateMetric(be, "optimized", optimized, m.image); err != nil {
-		return nil, err
-	}
-	if err := validateMetric(be, "reference", reference, m.image); err != nil {
+	if err := m.validateMetrics(); err != nil {
 		return nil, err
 	}
 	var initial hostTensor
@@ -257,34 +321,17 @@ func noisyCopy(img hostTensor, noise float64, seed uint64, lo, hi float64) hostT
 // metricsAt evaluates the reference and the optimized metric between the
 // image and x.
 func (m *MADCompetition) metricsAt(x *tensors.Tensor) (ref, opt float64, err error) {
-	e, release, err := acquireExec(m.be, m, "mad-metrics", func() (*Exec, error) {
-		return NewExec(m.be, func(img, x *Node) (*Node, *Node) {
-			return m.reference(img, x), m.optimized(img, x)
-		})
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	defer release()
-	outs, err := e.Exec(m.imageT, x)
-	if err != nil {
-		return 0, 0, err
-	}
-	r, err := float64s(outs[0])
-	if err != nil {
-		return 0, 0, err
-	}
-	o, err := float64s(outs[1])
-	finalize(outs...)
-	if err != nil {
-		return 0, 0, err
-	}
-	return r[0], o[0], nil
+	return m.metricPair(m.imageT, x)
 }
 
 // The method interface for the optimisation loop.
 
-func (m *MADCompetition) stepKey() any { return m } // the metrics are functions
+// stepKey: the step depends only on the two metrics (the target, the
+// weights and the images are inputs), so syntheses with the same metrics
+// share it.
+func (m *MADCompetition) stepKey() any {
+	return metricsKey{funcID(m.optimized), funcID(m.reference)}
+}
 
 func (m *MADCompetition) stepKind() string { return "mad-step" }
 
@@ -302,14 +349,14 @@ func (m *MADCompetition) sign() float64 {
 func (m *MADCompetition) objective(x *Node, in []*Node) *Node {
 	img, h := in[0], in[1]
 	sign, lambda, refTarget := hyperAt(h, 0), hyperAt(h, 1), hyperAt(h, 2)
-	opt := ConvertDType(m.optimized(img, x), x.DType())
-	ref := ConvertDType(m.reference(img, x), x.DType())
+	opt := ConvertDType(scalarMetric(m.optimized, img, x), x.DType())
+	ref := ConvertDType(scalarMetric(m.reference, img, x), x.DType())
 	return Add(Mul(sign, opt), Mul(lambda, Square(Sub(refTarget, ref))))
 }
 
 func (m *MADCompetition) stats(_, xNew *Node, in []*Node, _ *Node) []*Node {
 	img := in[0]
-	return []*Node{m.reference(img, xNew), m.optimized(img, xNew)}
+	return []*Node{scalarMetric(m.reference, img, xNew), scalarMetric(m.optimized, img, xNew)}
 }
 
 func (m *MADCompetition) record(obj float64, stats []float64) (float64, float64) {
@@ -362,6 +409,31 @@ func (m *MADCompetition) ReferenceMetricLoss() []float64 {
 // MetricTradeoffLambda returns the weight of the reference metric's change.
 func (m *MADCompetition) MetricTradeoffLambda() float64 { return m.tradeoff }
 
+// OptimizedMetricName returns the Go name of the optimized metric function
+// without its package ("MSE" for metric.MSE, "model1" for a function model1
+// declared in a notebook), as plenoptic's displays use
+// optimized_metric.__name__; "" for a closure or a method value.
+func (m *MADCompetition) OptimizedMetricName() string { return funcName(m.optimized) }
+
+// ReferenceMetricName returns the reference metric's name likewise.
+func (m *MADCompetition) ReferenceMetricName() string { return funcName(m.reference) }
+
+// funcName is the name of a named function after its package path.
+func funcName(f Metric) string {
+	if f == nil {
+		return ""
+	}
+	fn := runtime.FuncForPC(reflect.ValueOf(f).Pointer())
+	if fn == nil {
+		return ""
+	}
+	name := fn.Name()
+	if strings.Contains(name, ".func") || strings.HasSuffix(name, "-fm") || strings.Contains(name, "glob.") {
+		return ""
+	}
+	return name[strings.LastIndex(name, ".")+1:]
+}
+
 // Target returns Minimize or Maximize.
 func (m *MADCompetition) Target() MADTarget { return m.target }
 
@@ -373,7 +445,7 @@ func (m *MADCompetition) Objective() (v float64, err error) {
 
 // objectiveAt evaluates the objective (penalty included) at x.
 func (m *MADCompetition) objectiveAt(x *tensors.Tensor) (float64, error) {
-	e, release, err := acquireExec(m.be, m, "mad-objective", func() (*Exec, error) {
+	e, release, err := acquireExec(m.be, m.stepKey(), "mad-objective", func() (*Exec, error) {
 		return NewExec(m.be, func(in []*Node) *Node {
 			return penalized(m.objective(in[0], in[1:3]), in[0], in[3])
 		})

@@ -8,6 +8,7 @@
 #   pyramid_fwd_inv/256                 steerable pyramid forward + recon_pyr (defaults)
 #   ps_forward_gradient/256             Portilla-Simoncelli statistics + gradient of the loss
 #   ps_metamer_step/256                 one Portilla-Simoncelli metamer iteration (reptile_skin)
+#   mad_step/ssim_mse                   one MAD Competition iteration (1 - SSIM min. at fixed MSE)
 # Prints a table of ms/iteration and the speed-up ratios.
 #
 # Usage (from anywhere in the checkout):
@@ -28,7 +29,7 @@ export GOMLX_NO_AUTO_INSTALL=1 GOPLENOPTIC_QUIET=1
 
 echo "== Go benchmarks (${ITERS} iterations each)" >&2
 # shellcheck disable=SC2086
-go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient|PyramidForwardInverse|PSForwardGradient|PSMetamerStep}" \
+go test -run '^$' -bench "${GO_BENCH_FILTER:-MetamerStep|FisherProduct|MetricLossGradient|PyramidForwardInverse|PSForwardGradient|PSMetamerStep|MADStep}" \
   -benchtime "${ITERS}x" -timeout 60m ${GO_BENCH_PKGS:-./plenoptic/synth/ ./plenoptic/metric/ ./plenoptic/pyramid/ ./plenoptic/models/} \
   | tee "$OUT_DIR/go.txt" >&2
 
@@ -47,14 +48,14 @@ python3 - "$OUT_DIR/go.txt" "$OUT_DIR/plenoptic.json" <<'PYEOF'
 import json, re, sys
 go = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient|PyramidForwardInverse|PSForwardGradient|PSMetamerStep)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    m = re.match(r"Benchmark(MetamerStep|FisherProduct|MetricLossGradient|PyramidForwardInverse|PSForwardGradient|PSMetamerStep|MADStep)/([^/]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
     if not m:
         continue
     kind, backend, rest, _, ns = m.groups()
     prefix = {"MetamerStep": "metamer_step/", "FisherProduct": "fisher_power_step/",
               "MetricLossGradient": "metric_loss_grad/",
               "PyramidForwardInverse": "pyramid_fwd_inv/", "PSForwardGradient": "ps_forward_gradient/",
-              "PSMetamerStep": "ps_metamer_step/"}[kind]
+              "PSMetamerStep": "ps_metamer_step/", "MADStep": "mad_step/"}[kind]
     go.setdefault(prefix + rest, {})[backend] = float(ns) / 1e6
 py = json.load(open(sys.argv[2]))
 ref = py.get("ms_per_iter", {})

@@ -27,7 +27,11 @@ Workload names match the Go benchmarks:
                                        at uniform noise x;
   ps_metamer_step/256                  one Metamer.synthesize iteration of reptile_skin with
                                        the PS model and loss_function=po.tools.optim.l2_norm
-                                       (the loss of plenoptic 1.1.0's texture tutorials).
+                                       (the loss of plenoptic 1.1.0's texture tutorials);
+  mad_step/ssim_mse                    one MADCompetition.synthesize iteration on curie:
+                                       1 - ssim(weighted, reflect) minimized at fixed MSE,
+                                       metric_tradeoff_lambda 1e4, initial_noise 0.04
+                                       (BenchmarkMADStep in plenoptic/synth).
 """
 
 import argparse
@@ -189,6 +193,19 @@ def time_ps_metamer(img, iters):
     return (time.perf_counter() - t0) / iters * 1e3
 
 
+def one_minus_ssim(x, y):
+    return 1 - po.metric.ssim(x, y, weighted=True, pad="reflect")
+
+
+def time_mad(img, iters):
+    mad = po.synthesize.MADCompetition(img, one_minus_ssim, po.metric.mse, "min",
+                                       metric_tradeoff_lambda=1e4, initial_noise=0.04)
+    mad.synthesize(max_iter=3, stop_criterion=-1)  # warm up, creates the optimizer
+    t0 = time.perf_counter()
+    mad.synthesize(max_iter=iters, stop_criterion=-1)
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=20)
@@ -223,6 +240,10 @@ def main():
         if args.only and not re.search(args.only, key):
             continue
         out[key] = fn()
+        print(f"{key}: {out[key]:.2f} ms", file=sys.stderr)
+    key = "mad_step/ssim_mse"
+    if not args.only or re.search(args.only, key):
+        out[key] = time_mad(curie, args.iters)
         print(f"{key}: {out[key]:.2f} ms", file=sys.stderr)
     meta = {
         "plenoptic": po.__version__,

@@ -21,7 +21,9 @@ Cases: (a) po.imshow(einstein); (b) [einstein, curie] with vrange='auto0'; (c) a
 plot_loss of 0.1*0.97**i and of a small metamer run; (f1, f2) plot_synthesis_status of that run
 (default panels; all four at iteration 10); (f3) the first and last frames of animate(met);
 (g1, g2) po.imshow of a signed (2,1,16,16) "eigendistortion" tensor at zoom 1 and 8; (h)
-display_eigendistortion of it on a 16x16 crop.
+display_eigendistortion of it on a 16x16 crop; (i1, i2) plot_synthesis_status of a small MAD
+Competition run (MSE against 1 - SSIM on a 32x32 crop; default panels; iteration 10) and (i3)
+display_mad_image_all of the four runs of that pair at zoom 4.
 
 display/sidebyside_test.go renders the same cases with package display from these arrays
 (`go test ./display/ -run TestSideBySidePlenoptic -update` writes them into testdata/display/goplenoptic/); COMPARISON.md compares them.
@@ -45,6 +47,7 @@ warnings.filterwarnings("ignore")
 import plenoptic as po  # noqa: E402
 from plenoptic.synthesize import metamer as pmet  # noqa: E402
 from plenoptic.synthesize import eigendistortion as peig  # noqa: E402
+from plenoptic.synthesize import mad_competition as pmad  # noqa: E402
 
 # The plenoptic tutorial sets figure.dpi = 72; it affects the plain matplotlib
 # figures (plot_loss, plot_synthesis_status, animate) but not po.imshow's PyrFigure (96 dpi).
@@ -302,6 +305,43 @@ save(fig, "h_display_eigendistortion",
      "display_eigendistortion(eig(image=einstein[...,120:136,120:136], eigendistortions=eig, "
      "eigenindex=[0, 255]), eigenindex=-1, alpha=5, zoom=8)",
      ["eig_image", "eig"], {"eigenindex": -1, "alpha": 5.0, "zoom": 8, "eigenindex_list": [0, 255]})
+
+# --- (i) MAD Competition -----------------------------------------------------------------
+def one_minus_ssim(x, y):
+    return 1 - po.metric.ssim(x, y)
+
+
+mad_img = derive("mad_image", einstein[..., 100:132, 100:132].contiguous(),
+                 {"from": "einstein", "op": "crop", "y": 100, "x": 100, "h": 32, "w": 32})
+mads = {}
+for opt, ref, lam in [("mse", "ssim", 1.0), ("ssim", "mse", 1e4)]:
+    for target in ["min", "max"]:
+        fn = {"mse": po.metric.mse, "ssim": one_minus_ssim}
+        torch.manual_seed(0)
+        mad = po.synthesize.MADCompetition(mad_img, fn[opt], fn[ref], target, metric_tradeoff_lambda=lam)
+        mad.synthesize(max_iter=20, store_progress=True, stop_criterion=-1)
+        name = f"mad_{opt}_{target}"
+        mads[name] = mad
+        store(name + "_initial", mad.initial_image)
+        store(name + "_current", mad.mad_image)
+        store(name + "_saved", mad.saved_mad_image)
+        store(name + "_losses", torch.as_tensor(mad.losses))
+        store(name + "_optimized_metric_loss", mad.optimized_metric_loss)
+        store(name + "_reference_metric_loss", mad.reference_metric_loss)
+index["mad"] = {
+    "call": "MADCompetition(einstein[...,100:132,100:132], metric1, metric2, target, metric_tradeoff_lambda=1 "
+            "(mse) or 1e4 (one_minus_ssim)).synthesize(max_iter=20, store_progress=True, stop_criterion=-1)"
+            " after torch.manual_seed(0); metrics po.metric.mse and 1 - po.metric.ssim",
+}
+fig, _ = pmad.plot_synthesis_status(mads["mad_ssim_min"])
+save(fig, "i1_mad_synthesis_status", "plot_synthesis_status(mad_ssim_min)", ["mad_ssim_min"], {})
+fig, _ = pmad.plot_synthesis_status(mads["mad_ssim_min"], iteration=10)
+save(fig, "i2_mad_synthesis_status_it10", "plot_synthesis_status(mad_ssim_min, iteration=10)",
+     ["mad_ssim_min"], {"iteration": 10})
+fig = pmad.display_mad_image_all(mads["mad_mse_min"], mads["mad_ssim_min"], mads["mad_mse_max"],
+                                 mads["mad_ssim_max"], zoom=4)
+save(fig, "i3_mad_image_all", "display_mad_image_all(mse_min, ssim_min, mse_max, ssim_max, zoom=4)",
+     ["mad_mse_min", "mad_ssim_min", "mad_mse_max", "mad_ssim_max"], {"zoom": 4})
 
 # The colormaps' byte tables, as matplotlib applies them to images (to_rgba(..., bytes=True)).
 index["colormaps"] = {n: matplotlib.colormaps[n](np.arange(256), bytes=True)[:, :3].tolist()
