@@ -1,0 +1,202 @@
+package filters
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math"
+	"sync"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// The FFT formulation of the convolution block, for circular padding on
+// backends with an FFT (XLA). With circular padding the "same" correlation
+// of an H×W image is the correlation on the H×W torus, so
+//
+//	y = IRFFT2( RFFT2(x) · conj(Ĝ) ),  Ĝ = DFT of the kernel placed on the torus
+//
+// exactly (taps that wrap onto the same torus position add up, as circular
+// padding repeats the image). The adjoint multiplies by Ĝ instead. The
+// transforms run in float64 whatever the image's dtype, so the result is as
+// accurate as the direct sums (float32 transforms of 256×256 images err by
+// about 1e-6 of the output's scale, ten times the Toeplitz products').
+// Its cost does not depend on the kernel's size or rank, which makes it the
+// faster choice for large kernels (see chooseFFT).
+
+// spectrumKey identifies a kernel spectrum: the kernel's values, its size
+// and the torus size.
+type spectrumKey struct {
+	sum        [32]byte
+	kh, kw     int
+	h, w       int
+	conjugated bool
+}
+
+var spectra sync.Map // spectrumKey → []complex128 (h×(w/2+1), row-major)
+
+// torusSpectrum returns the h×(w/2+1) half spectrum of k placed on the h×w
+// torus for a "same" correlation (tap (u, v) at ((u−bh) mod h, (v−bw) mod
+// w)), conjugated for the forward correlation, as is for its adjoint.
+func torusSpectrum(k Kernel, h, w int, conjugated bool) []complex128 {
+	hs := sha256.New()
+	for _, v := range k.Data {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		hs.Write(b[:])
+	}
+	key := spectrumKey{kh: k.H, kw: k.W, h: h, w: w, conjugated: conjugated}
+	copy(key.sum[:], hs.Sum(nil))
+	if s, ok := spectra.Load(key); ok {
+		return s.([]complex128)
+	}
+	bh, _ := SamePad(k.H)
+	bw, _ := SamePad(k.W)
+	grid := make([]complex128, h*w)
+	for u := range k.H {
+		i := ((u-bh)%h + h) % h
+		for v := range k.W {
+			j := ((v-bw)%w + w) % w
+			grid[i*w+j] += complex(k.At(u, v), 0)
+		}
+	}
+	rows, cols := fourier.NewCmplxFFT(w), fourier.NewCmplxFFT(h)
+	buf := make([]complex128, max(h, w))
+	for i := range h {
+		rows.Coefficients(buf[:w], grid[i*w:(i+1)*w])
+		copy(grid[i*w:], buf[:w])
+	}
+	col := make([]complex128, h)
+	wf := w/2 + 1
+	out := make([]complex128, h*wf)
+	for j := range wf {
+		for i := range h {
+			col[i] = grid[i*w+j]
+		}
+		cols.Coefficients(buf[:h], col)
+		for i := range h {
+			c := buf[i]
+			if conjugated {
+				c = complex(real(c), -imag(c))
+			}
+			out[i*wf+j] = c
+		}
+	}
+	spectra.Store(key, out)
+	return out
+}
+
+// fftSpectra returns the spectra of kernels as a [1, len(kernels), h,
+// w/2+1] complex128 constant.
+func fftSpectra(g *Graph, kernels []Kernel, h, w int, conjugated bool) *Node {
+	wf := w/2 + 1
+	data := make([]complex128, 0, len(kernels)*h*wf)
+	for _, k := range kernels {
+		data = append(data, torusSpectrum(k, h, w, conjugated)...)
+	}
+	return Const(g, tensors.FromFlatDataAndDimensions(data, 1, len(kernels), h, wf))
+}
+
+// fftFilter multiplies the 2-D spectrum of x ([B, C, H, W]) by spec ([1, C
+// or K, H, W/2+1]); sum adds the products over the channel axis (the
+// adjoint of a filter bank). The result has x's dtype.
+func fftFilter(x, spec *Node, sum bool) *Node {
+	dims := x.Shape().Dimensions
+	h, w := dims[2], dims[3]
+	dt := x.DType()
+	xf := x
+	if dt != dtypes.Float64 {
+		xf = ConvertDType(x, dtypes.Float64)
+	}
+	y := Mul(RealFFT(xf, h, w), spec)
+	if sum {
+		y = ReduceAndKeep(y, ReduceSum, 1)
+	}
+	y = InverseRealFFT(y, h, w)
+	if dt != dtypes.Float64 {
+		y = ConvertDType(y, dt)
+	}
+	return y
+}
+
+// fftDepthwise is Depthwise with circular padding by FFT: kernels[c] on
+// channel c, or kernels[0] on every channel.
+func fftDepthwise(x *Node, kernels []Kernel) *Node {
+	dims := x.Shape().Dimensions
+	h, w := dims[2], dims[3]
+	fwd := fftSpectra(x.Graph(), kernels, h, w, true)
+	adj := fftSpectra(x.Graph(), kernels, h, w, false)
+	return linear(x,
+		func(v *Node) *Node { return fftFilter(v, fwd, false) },
+		func(v *Node) *Node { return fftFilter(v, adj, false) })
+}
+
+// fftBank applies every kernel to the single channel of x ([B, 1, H, W]),
+// giving [B, len(kernels), H, W], with circular padding by FFT; the image's
+// transform is computed once for all kernels, and the adjoint sums the
+// channels' products before one inverse transform.
+func fftBank(x *Node, kernels []Kernel) *Node {
+	dims := x.Shape().Dimensions
+	b, h, w := dims[0], dims[2], dims[3]
+	k := len(kernels)
+	fwd := fftSpectra(x.Graph(), kernels, h, w, true)
+	adj := fftSpectra(x.Graph(), kernels, h, w, false)
+	// linear needs a map that keeps its input's shape: it is applied to x
+	// broadcast to the K channels and reads channel 0 only; its adjoint
+	// writes channel 0 only, so that the broadcast's gradient (the sum over
+	// the channels) is exactly the bank's adjoint.
+	return linear(BroadcastToDims(x, b, k, h, w),
+		func(v *Node) *Node {
+			return fftFilter(Slice(v, AxisRange(), AxisRange(0, 1), AxisRange(), AxisRange()), fwd, false)
+		},
+		func(v *Node) *Node {
+			s := fftFilter(v, adj, true)
+			if k == 1 {
+				return s
+			}
+			return Concatenate([]*Node{s, Zeros(v.Graph(), shapes.Make(v.DType(), b, k-1, h, w))}, 1)
+		})
+}
+
+// formulation is how the convolution block computes a filter.
+type formulation int
+
+const (
+	autoFormulation formulation = iota
+	toeplitzFormulation
+	fftFormulation
+)
+
+// forceFormulation overrides the automatic choice (tests and benchmarks).
+var forceFormulation = autoFormulation
+
+// chooseFFT reports whether Depthwise uses the FFT formulation for kernels
+// on x: only with circular padding, on a backend with an FFT, and when the
+// kernels are large enough for it to be faster than the Toeplitz products
+// (measured on XLA CPU, see the README's speed section): when the Toeplitz
+// formulation would cost at least fftMinTaps multiply-adds per pixel for
+// some channel (Σ over its separable terms of kh + kw).
+func chooseFFT(x *Node, kernels []Kernel, m PadMode) bool {
+	if m != Circular || forceFormulation == toeplitzFormulation {
+		return false
+	}
+	if !x.Graph().Backend().Capabilities().Operations[backends.OpTypeFFT] {
+		return false
+	}
+	if forceFormulation == fftFormulation {
+		return true
+	}
+	for _, k := range kernels {
+		if k.Rank()*(k.H+k.W) >= fftMinTaps {
+			return true
+		}
+	}
+	return false
+}
+
+// fftMinTaps is the Toeplitz cost from which the FFT is faster.
+const fftMinTaps = 32
