@@ -142,9 +142,11 @@ type EigenSynthesizeOptions struct {
 	// bottom eigenvalues come out within 1e-6·λ_max of the exact ones. The
 	// smallest eigenvalues of a model's Fisher matrix are often a dense
 	// cluster near 0, where a small residual does not single out the very
-	// smallest: lower Tolerance for those. The residuals cannot fall below
-	// the Fisher products' rounding (about 1e-7·λ_max in float32). Other
-	// methods ignore it.
+	// smallest: lower Tolerance for those. The residuals are measured with
+	// explicit products and cannot fall below the products' rounding (in
+	// float32 from about 1e-7·λ_max for linear models to 1e-5·λ_max near the
+	// bottom of LuminanceGainControl's spectrum); a Tolerance below that
+	// ends with ErrNotConverged. Other methods ignore it.
 	Tolerance float64
 	// Seed, when not zero, seeds a private generator for the random
 	// starting vectors; zero draws them from tools.Randn (seeded by
@@ -884,9 +886,8 @@ func (e *Eigendistortion) Jacobian() *tensors.Tensor {
 func (e *Eigendistortion) Iterations() [2]int { return e.iterations }
 
 // Residuals returns, for a Lanczos synthesis, the residual norm ‖F v − λ v‖
-// of each eigendistortion (in the order of Eigendistortions), as the
-// Lanczos recurrence gives it (at least the Fisher products' rounding
-// level); nil for the other methods.
+// of each eigendistortion (in the order of Eigendistortions), measured with
+// an explicit Fisher product; nil for the other methods.
 func (e *Eigendistortion) Residuals() []float64 { return slices.Clone(e.residuals) }
 
 // Model returns the model.

@@ -43,8 +43,13 @@ import (
 // Each step costs one Fisher product. The convergence test runs every
 // step on the tridiagonal matrix T_m with gonum's LAPACK: all eigenvalues
 // by Dsterf, the eigenvectors of the 2K wanted ones by inverse iteration
-// (Dgtsv); the residual of a Ritz pair (θ, y = Q s) is ‖F y − θ y‖ =
-// β_m·|s_m|, so the test needs no extra products.
+// (Dgtsv); the residual of a Ritz pair (θ, y = Q s) is estimated as
+// β_m·|s_m|, with no product. When the estimates pass, the Ritz vectors are
+// formed and their residuals measured with 2K explicit products: the
+// results are those vectors, their Rayleigh quotients and the measured
+// residuals. A measured residual far above its estimate is the products'
+// rounding, which more steps cannot lower: the run then stops with
+// ErrNotConverged.
 //
 // Like every single-vector Krylov method, Lanczos sees one direction of an
 // exactly repeated eigenvalue (the start vector's component in that
@@ -261,6 +266,10 @@ func (e *Eigendistortion) synthesizeLanczos(opts EigenSynthesizeOptions, rng fun
 		resid       []float64
 		converged   bool
 		steps       int
+		checkAfter  int
+		floor       float64
+		cols        [][]float64
+		vals        []float64
 	)
 	for steps < opts.MaxIter {
 		fq, err := e.fisher([][]float64{q})
@@ -403,6 +412,33 @@ func (e *Eigendistortion) synthesizeLanczos(opts EigenSynthesizeOptions, rng fun
 		// Ritz values (a start vector of special structure, as InitialTop
 		// may give, can miss some).
 		converged = complete || (len(alpha) >= min(2*k, e.n) && worstRes <= tol)
+		if converged && !complete && steps < checkAfter {
+			converged = false // a failed check asked for more steps
+		}
+		if converged || steps == opts.MaxIter {
+			// Measure what the recurrence estimates: the Ritz vectors'
+			// residuals by explicit products (2K of them).
+			estimate := worstRes
+			var err error
+			if cols, vals, resid, err = e.lanczosResults(basis, coeffs); err != nil {
+				return err
+			}
+			worstRes = 0
+			for _, r := range resid {
+				worstRes = max(worstRes, r)
+			}
+			top = max(vals[0], top)
+			if converged && !complete && worstRes > opts.Tolerance*top {
+				converged = false
+				if worstRes > 10*estimate+eps*top {
+					// The products' rounding, not the Krylov space, limits the
+					// residuals: more steps cannot help.
+					floor = worstRes
+					break
+				}
+				checkAfter = steps + max(5, steps/10)
+			}
+		}
 		if report != nil && (steps%every == 0 || steps == opts.MaxIter || converged) {
 			cs := [][]float64{append([]float64(nil), coeffs[0]...)}
 			last = Progress{Stage: StageLanczos, K: k, Iteration: steps, MaxIter: opts.MaxIter, TotalIterations: steps,
@@ -424,29 +460,6 @@ func (e *Eigendistortion) synthesizeLanczos(opts EigenSynthesizeOptions, rng fun
 		q = basis.add(w)
 	}
 
-	// Ritz vectors of the wanted pairs: top K (descending), then bottom K.
-	vecs := basis.ritz(coeffs)
-	cols := make([][]float64, len(vecs))
-	for i, y := range vecs {
-		ny := norm2(y)
-		if ny == 0 {
-			return fmt.Errorf("the Lanczos Ritz vector %d vanished: %w", i, ErrDegenerate)
-		}
-		scaleTo(y, 1/ny)
-		if y[0] > 0 { // the power method's sign: first element ≤ 0
-			scaleTo(y, -1)
-		}
-		e.roundTo(y)
-		cols[i] = y
-	}
-	vals := make([]float64, 0, 2*k)
-	m := len(ritzVals)
-	for i := range k {
-		vals = append(vals, ritzVals[m-1-min(i, m-1)])
-	}
-	for i := range k {
-		vals = append(vals, ritzVals[min(i, m-1)])
-	}
 	if err := checkFinite(StageLanczos, steps, vals); err != nil {
 		return err
 	}
@@ -461,20 +474,57 @@ func (e *Eigendistortion) synthesizeLanczos(opts EigenSynthesizeOptions, rng fun
 	for j := range k {
 		e.index = append(e.index, e.n-k+j)
 	}
-	top := 0.0
-	if m > 0 {
-		top = ritzVals[m-1]
-	}
 	worstRes := 0.0
 	for _, r := range resid {
 		worstRes = max(worstRes, r)
 	}
-	if !converged {
+	top := max(vals[0], 0)
+	switch {
+	case floor > 0:
+		return fmt.Errorf("after %d Lanczos steps the measured residual ‖Fv − λv‖ is %.3g, above Tolerance·λ_max = %.3g, while the Lanczos recurrence puts it far lower: the Fisher products' rounding limits it, raise Tolerance (the results are kept): %w",
+			steps, floor, opts.Tolerance*top, ErrNotConverged)
+	case !converged:
 		return fmt.Errorf("after %d Lanczos steps the largest residual ‖Fv − λv‖ is %.3g, above Tolerance·λ_max = %.3g (the results of the last step are kept): %w",
 			steps, worstRes, opts.Tolerance*top, ErrNotConverged)
 	}
 	fmt.Fprintf(e.log, "Lanczos k=%d eigendists computed | Tolerance %s reached after %d Fisher products.\n", k, pyE(opts.Tolerance, 2, true), e.products)
 	return nil
+}
+
+// lanczosResults returns the wanted Ritz vectors (unit, first element ≤ 0,
+// at the image's precision), their Rayleigh quotients and their residuals
+// ‖F y − λ y‖, from one explicit Fisher product each.
+func (e *Eigendistortion) lanczosResults(basis lanczosState, coeffs [][]float64) ([][]float64, []float64, []float64, error) {
+	vecs := basis.ritz(coeffs)
+	cols := make([][]float64, len(vecs))
+	for i, y := range vecs {
+		ny := norm2(y)
+		if ny == 0 {
+			return nil, nil, nil, fmt.Errorf("the Lanczos Ritz vector %d vanished: %w", i, ErrDegenerate)
+		}
+		scaleTo(y, 1/ny)
+		if y[0] > 0 { // the power method's sign: first element ≤ 0
+			scaleTo(y, -1)
+		}
+		e.roundTo(y)
+		cols[i] = y
+	}
+	fy, err := e.fisher(cols)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	vals := make([]float64, len(cols))
+	res := make([]float64, len(cols))
+	for i, y := range cols {
+		vals[i] = dot(y, fy[i]) / dot(y, y)
+		r := 0.0
+		for t, v := range y {
+			d := fy[i][t] - vals[i]*v
+			r += d * d
+		}
+		res[i] = math.Sqrt(r)
+	}
+	return cols, vals, res, nil
 }
 
 // lanczosRitz analyses the Lanczos tridiagonal matrix T (diagonal alpha,

@@ -53,8 +53,8 @@ func torusEigenvalues(k filters.Kernel, n int) []float64 {
 
 // checkEigenpairs checks that each eigendistortion is a unit vector, that
 // the eigendistortions are orthogonal, that the first element is ≤ 0 (the
-// power method's sign), and that ‖F v − λ v‖ (an explicit product) is at
-// most the reported residual plus rounding and at most tol·λ_max.
+// power method's sign), and that ‖F v − λ v‖ (an explicit product) is the
+// reported residual and at most tol·λ_max.
 func checkEigenpairs(t *testing.T, e *Eigendistortion, tol float64) {
 	t.Helper()
 	d := flat(t, e.Eigendistortions())
@@ -83,10 +83,10 @@ func checkEigenpairs(t *testing.T, e *Eigendistortion, tol float64) {
 			r += (fv[k] - vals[i]*v[k]) * (fv[k] - vals[i]*v[k])
 		}
 		r = math.Sqrt(r)
-		if r > tol*vals[0]*1.5+1e-6*vals[0] {
+		if r > tol*vals[0] {
 			t.Errorf("eigenpair %d: ‖Fv − λv‖ = %.3g > Tolerance·λ_max = %.3g", i, r, tol*vals[0])
 		}
-		if r > res[i]+2e-6*vals[0] {
+		if math.Abs(r-res[i]) > 1e-3*r+1e-9*vals[0] {
 			t.Errorf("eigenpair %d: measured residual %.3g, reported %.3g", i, r, res[i])
 		}
 	}
@@ -106,7 +106,14 @@ func TestLanczosExactReference(t *testing.T) {
 			}
 			e, out := newEig(t, b, img, []int{1, 1, 16, 16}, tm.model)
 			out.Reset()
-			if err := e.Synthesize(EigenSynthesizeOptions{Method: Lanczos, K: k, Seed: 5, Tolerance: 1e-6}); err != nil {
+			// K = 3 on LG: its second and third smallest eigenvalues (1e-9
+			// and 3e-8 of 1e-3) lie near the float32 products' rounding
+			// floor, about 6e-6·λ_max: Tolerance 1e-6 is out of reach there.
+			tol := 1e-6
+			if k == 3 {
+				tol = 2e-5
+			}
+			if err := e.Synthesize(EigenSynthesizeOptions{Method: Lanczos, K: k, Seed: 5, Tolerance: tol}); err != nil {
 				t.Fatalf("%s k=%d: %v", tm.name, k, err)
 			}
 			exact := reftest.Vector(t, "eig_"+tm.name+"_exact_eigenvalues") // descending
@@ -130,14 +137,15 @@ func TestLanczosExactReference(t *testing.T) {
 			if idx := e.Eigenindex(); len(idx) != 2*k || idx[0] != 0 || idx[2*k-1] != 255 {
 				t.Errorf("eigenindex %v", idx)
 			}
-			if it := e.Iterations(); it[0] != e.FisherProducts() || it[1] != 0 {
+			// One product per step, and 2K for each explicit residual check.
+			if it := e.Iterations(); (e.FisherProducts()-it[0])%(2*k) != 0 || e.FisherProducts() <= it[0] || it[1] != 0 {
 				t.Errorf("iterations %v, products %d", it, e.FisherProducts())
 			}
-			want := "Lanczos k=" + string(rune('0'+k)) + " eigendists computed | Tolerance 1.00E-06 reached after "
+			want := "Lanczos k=" + string(rune('0'+k)) + " eigendists computed | Tolerance " + pyE(tol, 2, true) + " reached after "
 			if !strings.HasPrefix(out.String(), want) {
 				t.Errorf("log %q, want it to start with %q", out.String(), want)
 			}
-			checkEigenpairs(t, e, 1e-6)
+			checkEigenpairs(t, e, tol)
 		}
 	}
 }
@@ -266,7 +274,7 @@ func TestLanczosNotConverged(t *testing.T) {
 	if !errors.Is(err, ErrNotConverged) || !strings.HasPrefix(err.Error(), "synth: Eigendistortion.Synthesize: after 6 Lanczos steps") {
 		t.Fatalf("error %v, want ErrNotConverged after 6 steps", err)
 	}
-	if len(e.Eigenvalues()) != 2 || e.Eigendistortions() == nil || len(e.Residuals()) != 2 || e.FisherProducts() != 6 || e.Method() != Lanczos {
+	if len(e.Eigenvalues()) != 2 || e.Eigendistortions() == nil || len(e.Residuals()) != 2 || e.FisherProducts() != 6+2 || e.Method() != Lanczos {
 		t.Errorf("results not kept: %v %v %v products %d", e.Eigenvalues(), e.Residuals(), e.Method(), e.FisherProducts())
 	}
 	if out.Len() != 0 {
@@ -362,7 +370,7 @@ func TestLanczosProgressAndSave(t *testing.T) {
 		t.Fatalf("reports %+v", reports)
 	}
 	last := reports[len(reports)-1]
-	if last.Iteration != e.FisherProducts() || last.Delta > 1e-4*last.Eigenvalue || math.Abs(last.Eigenvalue-e.Eigenvalues()[0]) > 1e-9 {
+	if last.Iteration != e.Iterations()[0] || e.FisherProducts() != last.Iteration+2 || last.Delta > 5e-5*last.Eigenvalue || math.Abs(last.Eigenvalue-e.Eigenvalues()[0]) > 1e-6*last.Eigenvalue {
 		t.Errorf("last report %+v, products %d, eigenvalues %v", last, e.FisherProducts(), e.Eigenvalues())
 	}
 	if current != nil {
