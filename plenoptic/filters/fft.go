@@ -1,17 +1,13 @@
 package filters
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"math"
-	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // The FFT formulation of the convolution block, for circular padding on
@@ -29,84 +25,64 @@ import (
 // against float64). Its cost does not depend on the kernel's size or rank,
 // which makes it the faster choice for large kernels (see chooseFFT).
 
-// spectrumKey identifies a kernel spectrum: the kernel's values, its size
-// and the torus size.
-type spectrumKey struct {
-	sum        [32]byte
-	kh, kw     int
-	h, w       int
-	conjugated bool
-}
-
-var spectra sync.Map // spectrumKey → []complex128 (h×(w/2+1), row-major)
-
-// torusSpectrum returns the h×(w/2+1) half spectrum of k placed on the h×w
-// torus for a "same" correlation (tap (u, v) at ((u−bh) mod h, (v−bw) mod
-// w)), conjugated for the forward correlation, as is for its adjoint.
-func torusSpectrum(k Kernel, h, w int, conjugated bool) []complex128 {
-	hs := sha256.New()
-	for _, v := range k.Data {
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-		hs.Write(b[:])
-	}
-	key := spectrumKey{kh: k.H, kw: k.W, h: h, w: w, conjugated: conjugated}
-	copy(key.sum[:], hs.Sum(nil))
-	if s, ok := spectra.Load(key); ok {
-		return s.([]complex128)
-	}
-	bh, _ := SamePad(k.H)
-	bw, _ := SamePad(k.W)
-	grid := make([]complex128, h*w)
-	for u := range k.H {
-		i := ((u-bh)%h + h) % h
-		for v := range k.W {
-			j := ((v-bw)%w + w) % w
-			grid[i*w+j] += complex(k.At(u, v), 0)
+// cyclicSpectrum returns the DFT of the 1-D filter g placed on a cycle of n
+// samples for a "same" correlation (tap t at (t − before) mod n), its first
+// m coefficients, conjugated or not.
+func cyclicSpectrum(g []float64, n, m int, conjugated bool) []complex128 {
+	before, _ := SamePad(len(g))
+	out := make([]complex128, m)
+	for p := range m {
+		var re, im float64
+		for t, v := range g {
+			pos := ((t-before)%n + n) % n
+			// The angle's argument reduced mod n first, for accuracy.
+			s, c := math.Sincos(-2 * math.Pi * float64(p*pos%n) / float64(n))
+			re += v * c
+			im += v * s
 		}
-	}
-	rows, cols := fourier.NewCmplxFFT(w), fourier.NewCmplxFFT(h)
-	buf := make([]complex128, max(h, w))
-	for i := range h {
-		rows.Coefficients(buf[:w], grid[i*w:(i+1)*w])
-		copy(grid[i*w:], buf[:w])
-	}
-	col := make([]complex128, h)
-	wf := w/2 + 1
-	out := make([]complex128, h*wf)
-	for j := range wf {
-		for i := range h {
-			col[i] = grid[i*w+j]
+		if conjugated {
+			im = -im
 		}
-		cols.Coefficients(buf[:h], col)
-		for i := range h {
-			c := buf[i]
-			if conjugated {
-				c = complex(real(c), -imag(c))
-			}
-			out[i*wf+j] = c
-		}
+		out[p] = complex(re, im)
 	}
-	spectra.Store(key, out)
 	return out
 }
 
-// fftSpectra returns the spectra of kernels as a [1, len(kernels), h,
-// w/2+1] constant, complex64 for float32 images (dt), else complex128.
+// fftSpectra returns the 2-D half spectra of kernels on the h×w torus as a
+// [1, len(kernels), h, w/2+1] node, complex64 for float32 images (dt), else
+// complex128, conjugated for the forward correlation, as is for its adjoint.
+// The spectrum of a separable term col ⊗ row is the outer product of the
+// terms' 1-D spectra, so the graph holds only those factors (r·(h + w/2+1)
+// values per kernel, r its number of terms) and one small matrix product
+// forms the spectra, instead of an h×(w/2+1) constant per kernel (which
+// made compiling slow: constants are written out as text).
 func fftSpectra(g *Graph, dt dtypes.DType, kernels []Kernel, h, w int, conjugated bool) *Node {
 	wf := w/2 + 1
-	data := make([]complex128, 0, len(kernels)*h*wf)
+	r := 1
 	for _, k := range kernels {
-		data = append(data, torusSpectrum(k, h, w, conjugated)...)
+		r = max(r, k.Rank())
 	}
-	if dt == dtypes.Float32 {
-		c64 := make([]complex64, len(data))
-		for i, c := range data {
-			c64[i] = complex64(c)
+	c := len(kernels)
+	cols := make([]complex128, c*h*r) // [c, h, r]
+	rows := make([]complex128, c*r*wf) // [c, r, wf]
+	for ki, k := range kernels {
+		for ti, term := range k.terms {
+			cs := cyclicSpectrum(term.col, h, h, conjugated)
+			rs := cyclicSpectrum(term.row, w, wf, conjugated)
+			for p, v := range cs {
+				cols[(ki*h+p)*r+ti] = v
+			}
+			copy(rows[(ki*r+ti)*wf:], rs)
 		}
-		return Const(g, tensors.FromFlatDataAndDimensions(c64, 1, len(kernels), h, wf))
 	}
-	return Const(g, tensors.FromFlatDataAndDimensions(data, 1, len(kernels), h, wf))
+	ct := dtypes.Complex128
+	if dt == dtypes.Float32 {
+		ct = dtypes.Complex64
+	}
+	colN := Const(g, tensors.FromFlatDataAndDimensions(cols, c, h, r))
+	rowN := Const(g, tensors.FromFlatDataAndDimensions(rows, c, r, wf))
+	spec := DotGeneral(colN, []int{2}, []int{0}, rowN, []int{1}, []int{0}) // [c, h, wf]
+	return Reshape(ConvertDType(spec, ct), 1, c, h, wf)
 }
 
 // fftFilter multiplies the 2-D spectrum of x ([B, C, H, W]) by spec ([1, C
