@@ -202,6 +202,9 @@ func Depthwise(x *Node, kernels []Kernel, m PadMode) *Node {
 	if err := CheckDepthwise(x.Shape().Dimensions, x.DType(), kernels, m); err != nil {
 		panic(err)
 	}
+	if chooseFFT(x, kernels, m) {
+		return fftDepthwise(x, kernels)
+	}
 	fwd := func(v *Node) *Node {
 		return perChannel(v, kernels, func(v *Node, k Kernel) *Node { return same2D(v, k, m) })
 	}
@@ -274,6 +277,12 @@ func Conv2D(x *Node, weights [][]Kernel, groups int, m PadMode) *Node {
 	}
 	b, h, wd := dims[0], dims[2], dims[3]
 	if cin == 1 {
+		if cout > 1 && chooseFFT(x, flat, m) {
+			if err := CheckDepthwise([]int{b, cout, h, wd}, x.DType(), flat, m); err != nil {
+				panic(err)
+			}
+			return fftBank(x, flat)
+		}
 		return Depthwise(BroadcastToDims(x, b, cout, h, wd), flat, m)
 	}
 	x5 := BroadcastToDims(Reshape(x, b, 1, cin, h, wd), b, cout, cin, h, wd)

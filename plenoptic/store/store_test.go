@@ -374,6 +374,25 @@ func TestEigendistortionStore(t *testing.T) {
 	if out, _ := e4.Synthesize(synth.EigenSynthesizeOptions{MaxIter: 50}); out != Computed {
 		t.Errorf("changed model: %s", out)
 	}
+	// The power method ignores Tolerance: setting it loads the same entry.
+	e5, _ := s.NewEigendistortion(img, gauss(t, 3), synth.EigendistortionOptions{Log: &bytes.Buffer{}})
+	if out, _ := e5.Synthesize(synth.EigenSynthesizeOptions{MaxIter: 50, Tolerance: 1e-3}); out != Loaded {
+		t.Errorf("power with a Tolerance: %s", out)
+	}
+	// Lanczos: a new method, then keyed by its Tolerance.
+	for i, c := range []struct {
+		tol  float64
+		want Outcome
+	}{{0, Computed}, {5e-5, Loaded}, {1e-6, Computed}, {1e-6, Loaded}} {
+		e, _ := s.NewEigendistortion(img, gauss(t, 3), synth.EigendistortionOptions{Log: &bytes.Buffer{}})
+		out, err := e.Synthesize(synth.EigenSynthesizeOptions{Method: synth.Lanczos, Tolerance: c.tol})
+		if err != nil || out != c.want {
+			t.Errorf("Lanczos call %d (Tolerance %g): %s %v, want %s", i, c.tol, out, err, c.want)
+		}
+		if e.Method() != synth.Lanczos || len(e.Residuals()) != 2 {
+			t.Errorf("Lanczos call %d: method %q, residuals %v", i, e.Method(), e.Residuals())
+		}
+	}
 }
 
 // TestClosureModel: a model whose Forward is a closure is keyed by what it

@@ -355,6 +355,9 @@ func (e *Eigendistortion) Synthesize(opts synth.EigenSynthesizeOptions) (Outcome
 		k.int(v)
 	}
 	k.float(o.StopCriterion)
+	if o.Method == synth.Lanczos {
+		k.float(o.Tolerance)
+	}
 	k.int(int(o.Seed))
 	for _, v := range [][]float64{o.InitialTop, o.InitialBottom, o.InitialP} {
 		k.floats(v)
@@ -400,9 +403,12 @@ func (e *Eigendistortion) Synthesis() *synth.Eigendistortion { return e.synthEig
 func describeEigen(e *synth.Eigendistortion) string {
 	vals := e.Eigenvalues()
 	s := fmt.Sprintf("%s, %d eigendistortions", e.Method(), len(vals))
-	if e.Method() == synth.Power {
+	switch e.Method() {
+	case synth.Power:
 		it := e.Iterations()
 		s += fmt.Sprintf(", %d + %d iterations", it[0], it[1])
+	case synth.Lanczos:
+		s += fmt.Sprintf(", %d Lanczos steps", e.Iterations()[0])
 	}
 	return s
 }

@@ -492,6 +492,7 @@ type eigenFile struct {
 	Jacobian         *hostTensor
 	Iterations       [2]int
 	Products         int
+	Residuals        []float64
 }
 
 // WriteTo writes the eigendistortion results to w (see Save).
@@ -500,7 +501,7 @@ func (e *Eigendistortion) WriteTo(w io.Writer) (n int64, err error) {
 	return writeFile(w, "Eigendistortion", &eigenFile{
 		Model: describeModel(e.model), Image: e.image, Representation: e.rep,
 		Method: e.method, Eigendistortions: e.dists, Eigenvalues: e.values, Eigenindex: e.index,
-		Jacobian: e.jacobian, Iterations: e.iterations, Products: e.products,
+		Jacobian: e.jacobian, Iterations: e.iterations, Products: e.products, Residuals: e.residuals,
 	})
 }
 
@@ -542,6 +543,7 @@ func ReadEigendistortion(r io.Reader, model models.Model, opts LoadOptions) (e *
 		be: be, model: model, image: f.Image, rep: f.Representation, n: f.Image.size(), m: f.Representation.size(),
 		log: log, x: f.Image.tensor(), method: f.Method, dists: f.Eigendistortions,
 		values: f.Eigenvalues, index: f.Eigenindex, jacobian: f.Jacobian, iterations: f.Iterations, products: f.Products,
+		residuals: f.Residuals,
 	}, nil
 }
 
