@@ -60,13 +60,21 @@ type PortillaSimoncelli struct {
 	masks                      psMasks
 }
 
-// psMasks are the host masks (natural FFT order) the model multiplies by,
-// besides the pyramid's own.
+// psMasks are the host masks (natural FFT order, float64) the model
+// multiplies the image's spectrum by. Every spectrum the statistics need is
+// a crop of the image's spectrum X times one of them: the pyramid's masks
+// and the reconstruction's gains multiply, and a zero-filled embedding of a
+// crop of X times a mask is X times the embedded mask. So the model crops X
+// once per scale and multiplies it by these products, computed once here in
+// float64, instead of chaining products, crops and embeddings on the graph
+// (which made XLA compile hundreds more kernels, the larger part of its
+// compile time).
 type psMasks struct {
-	hi0sq []float64   // hi0mask², for the highpass variance (Parseval)
-	dc    []float64   // 1 except 0 at DC, on the lowpass grid (demeaning)
-	k     [][]float64 // k[L]: the reconstruction gain of scale L's bands, Hermitian-symmetrized
-	p     [][]float64 // p[L]: the product of the lowpass masks above scale L, on its grid
+	hi0sq   []float64   // hi0mask², for the highpass variance (Parseval)
+	bands   [][]float64 // bands[i]: scale i's O band masks, stacked [O, h, w]
+	ups     [][]float64 // ups[i]: scale i+1's band masks embedded in scale i's grid, [O, h, w] (i < n−1)
+	recon   [][]float64 // recon[L]: the gain of the lowpass reconstruction at level L (L = 0…n)
+	reconSq [][]float64 // recon[L]²
 }
 
 // NewPortillaSimoncelli returns plenoptic's PortillaSimoncelli(image_shape,
@@ -122,7 +130,14 @@ func NewPortillaSimoncelli(imageShape [2]int, opts PortillaSimoncelliOptions) (*
 	return m, nil
 }
 
-// psHostMasks computes the model's extra masks from the pyramid's.
+// psHostMasks computes the masks from the pyramid's:
+// lowpass[i] is the product of the lowpass masks down to scale i (on its
+// grid), band_i,b = lowpass[i]·himask[i]·anglemask[i][b], and the
+// reconstruction at level L (plenoptic's reconstruct_lowpass of levels ≥ L,
+// with the demeaned residual lowpass) has the gain D_L·lowpass[L], where
+// D_n = lowpass[n]·(1 − δ_DC) and D_L = embed(D_{L+1}·lomask[L]) +
+// lowpass[L]·k_L, k_L being the real part of the gain of scale L's bands
+// through analysis and reconstruction.
 func psHostMasks(f *steer.Filters) psMasks {
 	var pm psMasks
 	pm.hi0sq = make([]float64, len(f.Hi0))
@@ -130,13 +145,37 @@ func psHostMasks(f *steer.Filters) psMasks {
 		pm.hi0sq[i] = v * v
 	}
 	n := f.NumScales
-	sn := f.Sizes[n]
-	pm.dc = make([]float64, sn[0]*sn[1])
-	for i := range pm.dc {
-		pm.dc[i] = 1
+	// lowpass[L]: the product of the lowpass masks above scale L, on its grid.
+	lowpass := [][]float64{append([]float64(nil), f.Lo0...)}
+	for L := 1; L <= n; L++ {
+		prev := cropNatural(lowpass[L-1], f.Sizes[L-1], f.Sizes[L])
+		for j, v := range f.LoMask[L-1] {
+			prev[j] *= v
+		}
+		lowpass = append(lowpass, prev)
 	}
-	pm.dc[0] = 0
-	for L := range n {
+	band := make([][][]float64, n)
+	for i := range n {
+		for b := range f.NumOrientations {
+			m := make([]float64, len(lowpass[i]))
+			for j := range m {
+				m[j] = lowpass[i][j] * f.HiMask[i][j] * f.Angle[i][b][j]
+			}
+			band[i] = append(band[i], m)
+		}
+		pm.bands = append(pm.bands, concatMasks(band[i]))
+	}
+	for i := range n - 1 {
+		var up [][]float64
+		for _, m := range band[i+1] {
+			up = append(up, embedNatural(m, f.Sizes[i+1], f.Sizes[i]))
+		}
+		pm.ups = append(pm.ups, concatMasks(up))
+	}
+	D := make([][]float64, n+1)
+	D[n] = append([]float64(nil), lowpass[n]...)
+	D[n][0] = 0 // the residual lowpass is demeaned
+	for L := n - 1; L >= 0; L-- {
 		sz := f.Sizes[L]
 		k := make([]float64, sz[0]*sz[1])
 		for b := range f.NumOrientations {
@@ -147,17 +186,63 @@ func psHostMasks(f *steer.Filters) psMasks {
 		for j, v := range f.HiMask[L] {
 			k[j] *= v * v
 		}
-		pm.k = append(pm.k, hermitianSym(k, sz[0], sz[1]))
-	}
-	pm.p = append(pm.p, append([]float64(nil), f.Lo0...))
-	for L := 1; L <= n; L++ {
-		prev := cropNatural(pm.p[L-1], f.Sizes[L-1], f.Sizes[L])
-		for j, v := range f.LoMask[L-1] {
-			prev[j] *= v
+		k = hermitianSym(k, sz[0], sz[1])
+		next := make([]float64, len(D[L+1]))
+		for j, v := range D[L+1] {
+			next[j] = v * f.LoMask[L][j]
 		}
-		pm.p = append(pm.p, prev)
+		D[L] = embedNatural(next, f.Sizes[L+1], sz)
+		for j := range D[L] {
+			D[L][j] += lowpass[L][j] * k[j]
+		}
+	}
+	for L := range n + 1 {
+		r := make([]float64, len(D[L]))
+		sq := make([]float64, len(D[L]))
+		for j, v := range D[L] {
+			r[j] = v * lowpass[L][j]
+			sq[j] = r[j] * r[j]
+		}
+		pm.recon = append(pm.recon, r)
+		pm.reconSq = append(pm.reconSq, sq)
 	}
 	return pm
+}
+
+// concatMasks joins masks of one grid into one [len(ms), h, w] array.
+func concatMasks(ms [][]float64) []float64 {
+	var out []float64
+	for _, m := range ms {
+		out = append(out, m...)
+	}
+	return out
+}
+
+// embedNatural is cropNatural's adjoint on the host: m (natural order, on
+// grid from) placed in grid to, zero elsewhere.
+func embedNatural(m []float64, from, to [2]int) []float64 {
+	rows, cols := naturalIndices(from[0], to[0]), naturalIndices(from[1], to[1])
+	out := make([]float64, to[0]*to[1])
+	for i, r := range rows {
+		for j, c := range cols {
+			out[r*to[1]+c] = m[i*from[1]+j]
+		}
+	}
+	return out
+}
+
+// naturalIndices are the indices, in a natural-order axis of length N, of
+// the n lowest frequencies (−⌊n/2⌋ … ⌈n/2⌉−1) in the order a natural-order
+// axis of length n holds them.
+func naturalIndices(n, N int) []int {
+	var out []int
+	for k := range (n + 1) / 2 {
+		out = append(out, k)
+	}
+	for k := N - n/2; k < N; k++ {
+		out = append(out, k)
+	}
+	return out
 }
 
 // hermitianSym returns (m(k) + m(−k))/2 on an h×w natural-order grid: the
@@ -174,17 +259,7 @@ func hermitianSym(m []float64, h, w int) []float64 {
 
 // cropNatural is spectral.Crop on the host.
 func cropNatural(m []float64, from, to [2]int) []float64 {
-	idx := func(n, N int) []int {
-		var out []int
-		for k := range (n + 1) / 2 {
-			out = append(out, k)
-		}
-		for k := N - n/2; k < N; k++ {
-			out = append(out, k)
-		}
-		return out
-	}
-	rows, cols := idx(to[0], from[0]), idx(to[1], from[1])
+	rows, cols := naturalIndices(to[0], from[0]), naturalIndices(to[1], from[1])
 	out := make([]float64, 0, to[0]*to[1])
 	for _, r := range rows {
 		for _, c := range cols {
@@ -327,15 +402,25 @@ func (m *PortillaSimoncelli) allStats(x *graph.Node) *graph.Node {
 	n := m.nScales
 	dims := x.Shape().Dimensions
 	B, C := dims[0], dims[1]
+	// The image's spectrum cropped to each scale's grid: Xs[i] on Sizes[i].
 	X := f.Spectrum(x)
-	lo := f.LowpassChain(X) // lo[i]: scale i's lowpass spectrum, lo[n]: residual's
+	Xs := []spectral.C{X}
+	for i := 1; i <= n; i++ {
+		Xs = append(Xs, spectral.Crop(Xs[i-1], f.Sizes[i][0], f.Sizes[i][1]))
+	}
+	// stacked multiplies the spectrum c [B, C, h, w] by O masks [O, h, w]
+	// (after the pyramid's (−i)^order): [B, C, O, h, w].
+	stacked := func(c spectral.C, masks []float64, i int) spectral.C {
+		sz := f.Sizes[i]
+		mk := spectral.Const(g, dt, masks, 1, 1, m.nOri, sz[0], sz[1])
+		expanded := spectral.Map(c, func(v *graph.Node) *graph.Node { return graph.InsertAxes(v, 2) })
+		return spectral.MulReal(spectral.MulIPow(expanded, -f.Order), mk)
+	}
 
 	// Oriented bands (complex), stacked on axis 2: [B, C, O, h, w].
-	bandSpec := make([]spectral.C, n)
 	bands := make([]spectral.C, n)
 	for i := range n {
-		bandSpec[i] = f.BandSpectra(lo[i], i)
-		bands[i] = spectral.IFFT2(bandSpec[i], spectral.Backward)
+		bands[i] = spectral.IFFT2(stacked(Xs[i], m.masks.bands[i], i), spectral.Backward)
 	}
 	mags := make([]*graph.Node, n)
 	for i := range n {
@@ -350,25 +435,25 @@ func (m *PortillaSimoncelli) allStats(x *graph.Node) *graph.Node {
 	acMag := make([]*graph.Node, n)
 	magVar := make([]*graph.Node, n)
 	for i := range n {
-		acMag[i], magVar[i] = autoCorr(spectral.FFT2(spectral.Real(mags[i]), spectral.Backward), m.width)
+		acMag[i], magVar[i] = autoCorr(spectral.AbsSquared(spectral.FFT2(spectral.Real(mags[i]), spectral.Backward)), m.width)
 	}
 
-	// Lowpass reconstructions at each scale, computed on that scale's grid:
-	// R[L] (L = 0…n) from the levels ≥ L and the demeaned residual lowpass.
-	specs := make([]spectral.C, n+1)
-	d := spectral.MulReal(lo[n], steer.Mask(g, dt, m.masks.dc, f.Sizes[n]))
-	specs[n] = spectral.MulReal(d, steer.Mask(g, dt, m.masks.p[n], f.Sizes[n]))
-	for L := n - 1; L >= 0; L-- {
-		up := f.UpLowpass(d, L)
-		d = spectral.Add(up, spectral.MulReal(lo[L], steer.Mask(g, dt, m.masks.k[L], f.Sizes[L])))
-		specs[L] = spectral.MulReal(d, steer.Mask(g, dt, m.masks.p[L], f.Sizes[L]))
-	}
+	// Lowpass reconstructions at each scale, on that scale's grid: level L
+	// (L = 0…n) from the levels ≥ L and the demeaned residual lowpass, whose
+	// spectrum is Xs[L]·recon[L].
 	recon := make([]*graph.Node, n+1)
 	acRec := make([]*graph.Node, n+1)
 	varRec := make([]*graph.Node, n+1)
+	var power0 *graph.Node // |X|², shared with the highpass variance
 	for L := range n + 1 {
-		recon[L] = spectral.IFFT2(specs[L], spectral.Backward).Re
-		acRec[L], varRec[L] = autoCorr(specs[L], m.width)
+		sz := f.Sizes[L]
+		spec := spectral.MulReal(Xs[L], steer.Mask(g, dt, m.masks.recon[L], sz))
+		recon[L] = spectral.IFFT2(spec, spectral.Backward).Re
+		pw := spectral.AbsSquared(Xs[L])
+		if L == 0 {
+			power0 = pw
+		}
+		acRec[L], varRec[L] = autoCorr(graph.Mul(pw, steer.Mask(g, dt, m.masks.reconSq[L], sz)), m.width)
 	}
 	imgVar := graph.Slice(pixel, graph.AxisRange(), graph.AxisRange(), graph.AxisElem(1)) // [B, C, 1]
 	skew, kurt := make([]*graph.Node, n+1), make([]*graph.Node, n+1)
@@ -398,7 +483,7 @@ func (m *PortillaSimoncelli) allStats(x *graph.Node) *graph.Node {
 	for i := range n - 1 {
 		// Scale i+1's bands upsampled to scale i's grid (plenoptic's
 		// expand(coeff, 2)/4), with their phase doubled.
-		up := spectral.IFFT2(spectral.Embed(bandSpec[i+1], f.Sizes[i][0], f.Sizes[i][1]), spectral.Backward)
+		up := spectral.IFFT2(stacked(Xs[i], m.masks.ups[i], i), spectral.Backward)
 		amp := spectral.Abs(up)
 		dm := graph.Sub(amp, keepMean2(amp))
 		re2, im2 := doublePhase(up, amp)
@@ -409,7 +494,7 @@ func (m *PortillaSimoncelli) allStats(x *graph.Node) *graph.Node {
 
 	// Highpass residual variance, by Parseval: mean(hp²) = Σ|X·hi0|²/N².
 	nn := float64(m.h * m.w)
-	hp := graph.ReduceSum(acc(graph.Mul(spectral.AbsSquared(X), steer.Mask(g, dt, m.masks.hi0sq, f.Sizes[0]))), -2, -1)
+	hp := graph.ReduceSum(acc(graph.Mul(power0, steer.Mask(g, dt, m.masks.hi0sq, f.Sizes[0]))), -2, -1)
 	hp = back(graph.DivScalar(hp, nn*nn), dt) // [B, C]
 
 	// Assemble in plenoptic's order, each statistic flattened after (B, C).
@@ -520,41 +605,47 @@ func extremum(x *graph.Node, isMax bool) *graph.Node {
 // [..., width, width] and [...]. This is plenoptic's
 // center_crop(autocorrelation(x), width) / variance, computed as a partial
 // inverse DFT of the power spectrum (two small matrix products).
-func autoCorr(spec spectral.C, width int) (*graph.Node, *graph.Node) {
-	p32 := spectral.AbsSquared(spec)
+func autoCorr(p32 *graph.Node, width int) (*graph.Node, *graph.Node) {
 	g, dt := p32.Graph(), p32.DType()
 	p := acc(p32)
 	r := p.Rank()
 	h, w := p.Shape().Dim(-2), p.Shape().Dim(-1)
 	n := float64(h * w)
-	cs := func(size int) (*graph.Node, *graph.Node) {
-		c := make([]float64, size*width)
-		s := make([]float64, size*width)
+	// cs returns the [size, 2, width] matrix of the cosines and (times sign)
+	// sines of the shifts −width/2 … width/2 at every frequency of an axis.
+	cs := func(size int, sign float64) *graph.Node {
+		m := make([]float64, size*2*width)
 		for k := range size {
 			for a := range width {
 				tau := a - width/2
 				ang := 2 * math.Pi * float64((k*((tau%size)+size))%size) / float64(size)
-				c[k*width+a] = math.Cos(ang)
-				s[k*width+a] = math.Sin(ang)
+				m[(k*2)*width+a] = math.Cos(ang)
+				m[(k*2+1)*width+a] = sign * math.Sin(ang)
 			}
 		}
-		return spectral.Const(g, p.DType(), c, size, width), spectral.Const(g, p.DType(), s, size, width)
+		return spectral.Const(g, p.DType(), m, size, 2, width)
 	}
-	cy, sy := cs(h)
-	cx, sx := cs(w)
-	dot := func(a, m *graph.Node, axis int) *graph.Node {
-		return graph.DotGeneral(a, []int{axis}, nil, m, []int{0}, nil)
+	// ac = Cyᵀ·P·Cx − Syᵀ·P·Sx in two products: P·[Cx Sx] over kx gives
+	// [..., ky, 2, a2], and the contraction over (ky, cos/sin) with
+	// [Cy −Sy] gives [..., a2, a1] (transposed). GoMLX's own gradients of
+	// these small products were faster than a custom adjoint, on both
+	// backends; two products instead of four halve what XLA compiles.
+	q := graph.DotGeneral(p, []int{r - 1}, nil, cs(w, 1), []int{0}, nil)
+	raw := graph.DotGeneral(q, []int{r - 2, r - 1}, nil, cs(h, -1), []int{0, 1}, nil)
+	raw = graph.Transpose(raw, r-2, r-1)
+	// The zero shift (the centre) is the signal's mean square times n²
+	// (picked with a one-hot mask: a slice's gradient needs Pad, which the
+	// pure-Go backend lacks).
+	oneHot := make([]float64, width*width)
+	oneHot[(width/2)*width+width/2] = 1
+	ohDims := make([]int, r)
+	for i := range ohDims {
+		ohDims[i] = 1
 	}
-	// ac = Cyᵀ·P·Cx − Syᵀ·P·Sx: over kx ([..., ky, a2]), then over ky
-	// ([..., a2, a1], transposed). GoMLX's own gradients of these small
-	// products were faster than a custom adjoint, on both backends.
-	fwd := func(p *graph.Node) *graph.Node {
-		pc, ps := dot(p, cx, r-1), dot(p, sx, r-1)
-		return graph.Transpose(graph.Sub(dot(pc, cy, r-2), dot(ps, sy, r-2)), r-2, r-1)
-	}
-	ac := graph.DivScalar(fwd(p), n*n)
-	center := graph.DivScalar(graph.ReduceSum(p, -2, -1), n*n)
-	ac = graph.Div(ac, graph.InsertAxes(graph.InsertAxes(center, -1), -1))
+	ohDims[r-2], ohDims[r-1] = width, width
+	zero := graph.ReduceAndKeep(graph.Mul(raw, spectral.Const(g, p.DType(), oneHot, ohDims...)), graph.ReduceSum, -2, -1)
+	ac := graph.Div(raw, zero)
+	center := graph.DivScalar(graph.Reshape(zero, zero.Shape().Dimensions[:r-2]...), n*n)
 	return back(ac, dt), back(center, dt)
 }
 
