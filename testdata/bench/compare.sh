@@ -10,7 +10,8 @@
 #   ps_metamer_step/256                 one Portilla-Simoncelli metamer iteration (reptile_skin)
 #   mad_step/ssim_mse                   one MAD Competition iteration (1 - SSIM min. at fixed MSE)
 # then the whole tutorial workload (testdata/bench/tutorial_workload.go) with
-# the power method and with Lanczos, with plenoptic's time for the same
+# the power method, with Lanczos, and with Lanczos and its independent
+# syntheses on two goroutines (-parallel 2), with plenoptic's time for the same
 # iterations extrapolated from its per-iteration times of this run.
 # Prints the step table (ms/iteration, the matrix-product FLOP limit measured
 # in the same run and each XLA step's ratio to it, the speed-up ratios) and
@@ -58,10 +59,12 @@ for r in $(seq 1 "$REPEAT"); do
     echo '{"meta": {}, "ms_per_iter": {}}' > "$OUT_DIR/plenoptic.$r.json"
   fi
   if [[ "${SKIP_WORKLOAD:-}" != 1 ]]; then
-    for m in power lanczos; do
+    for m in power lanczos lanczos-parallel2; do
       echo "== run $r/$REPEAT: tutorial workload, eigendistortions by $m" >&2
       { uptime | sed "s/^/$m: /"; } >> "$OUT_DIR/load.txt"
-      /usr/bin/time -v "$OUT_DIR/tw" -eigen "$m" -json "$OUT_DIR/tw.$m.$r.json" 2> "$OUT_DIR/tw.$m.$r.txt" >&2 || {
+      args=(-eigen "${m%-parallel2}")
+      [[ "$m" == *-parallel2 ]] && args+=(-parallel 2)
+      /usr/bin/time -v "$OUT_DIR/tw" "${args[@]}" -json "$OUT_DIR/tw.$m.$r.json" 2> "$OUT_DIR/tw.$m.$r.txt" >&2 || {
         cat "$OUT_DIR/tw.$m.$r.txt" >&2; exit 1; }
       grep -v "^\s" "$OUT_DIR/tw.$m.$r.txt" >&2
     done
@@ -130,7 +133,7 @@ def plenoptic_seconds(stages):
         total += n * ms / 1e3
     return None if missing else total
 rows = {}
-for m in ("power", "lanczos"):
+for m in ("power", "lanczos", "lanczos-parallel2"):
     for r in range(1, repeat + 1):
         jf = os.path.join(out_dir, f"tw.{m}.{r}.json")
         if not os.path.exists(jf):

@@ -8,12 +8,15 @@
 //	go run testdata/bench/tutorial_workload.go lg    # only the stages whose name contains "lg"
 //	go run testdata/bench/tutorial_workload.go -eigen lanczos   # eigendistortions by Lanczos
 //	go run testdata/bench/tutorial_workload.go -json stages.json
+//	go run testdata/bench/tutorial_workload.go -parallel 2      # independent stages on two goroutines
 //
 // Build it first (go build -o /tmp/tw testdata/bench/tutorial_workload.go) and
 // run /usr/bin/time -v /tmp/tw for the program's own peak RSS. -json writes
 // each stage's kind, model, batch, iterations (for an eigendistortion, the
 // power iterations of both runs, or the Lanczos steps) and seconds, which
-// compare.sh multiplies by plenoptic's per-iteration times.
+// compare.sh multiplies by plenoptic's per-iteration times. -parallel N runs
+// the stages (independent syntheses sharing one backend) on N goroutines, in
+// the order listed, to measure what a second core adds when XLA leaves it idle.
 //
 // Stages: Gaussian metamer (20 + 150 iterations, store_progress, converges
 // early as in the notebook), Gaussian metamers from curie and pink noise (500
@@ -30,6 +33,7 @@ import (
 	"log"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -69,23 +73,33 @@ type stageRecord struct {
 func main() {
 	eigenMethod := flag.String("eigen", "power", "eigendistortion method: power or lanczos")
 	jsonOut := flag.String("json", "", "write the stages as JSON to this file")
+	parallel := flag.Int("parallel", 1, "run the stages on this many goroutines")
 	flag.Parse()
 	filter := flag.Arg(0)
 	method := synth.EigenMethod(*eigenMethod)
 	if method != synth.Power && method != synth.Lanczos {
 		log.Fatalf("-eigen must be power or lanczos, got %q", *eigenMethod)
 	}
-	var records []stageRecord
+	var (
+		records []stageRecord
+		mu      sync.Mutex
+		work    []func()
+	)
 	start := time.Now()
+	// stage queues one synthesis; they run after all are queued.
 	stage := func(name, kind, model string, batch int, f func() (string, int, int)) {
 		if filter != "" && !strings.Contains(name, filter) {
 			return
 		}
-		t0 := time.Now()
-		info, its, products := f()
-		sec := time.Since(t0).Seconds()
-		records = append(records, stageRecord{Name: name, Kind: kind, Model: model, Batch: batch, Iterations: its, Products: products, Seconds: sec})
-		fmt.Fprintf(os.Stderr, "%-34s %8.2f s  %s\n", name, sec, info)
+		work = append(work, func() {
+			t0 := time.Now()
+			info, its, products := f()
+			sec := time.Since(t0).Seconds()
+			mu.Lock()
+			defer mu.Unlock()
+			records = append(records, stageRecord{Name: name, Kind: kind, Model: model, Batch: batch, Iterations: its, Products: products, Seconds: sec})
+			fmt.Fprintf(os.Stderr, "%-34s %8.2f s  %s\n", name, sec, info)
+		})
 	}
 	quiet := synth.SynthesizeOptions{ProgressBar: synth.ProgressBarOff}
 	tools.Seed(1)
@@ -152,10 +166,26 @@ func main() {
 	eig("lg curie", "lg", curie, lg)
 	eig("center-surround curie", "cs", curie, cs)
 	eig("center-surround einstein (again)", "cs", img, cs)
+	jobs := make(chan func())
+	var wg sync.WaitGroup
+	for range max(1, *parallel) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range jobs {
+				f()
+			}
+		}()
+	}
+	for _, f := range work {
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
 	total := time.Since(start).Seconds()
 	fmt.Fprintf(os.Stderr, "%-34s %8.2f s\n", "total", total)
 	if *jsonOut != "" {
-		out, err := json.MarshalIndent(map[string]any{"eigen_method": method, "total_seconds": total, "stages": records}, "", " ")
+		out, err := json.MarshalIndent(map[string]any{"eigen_method": method, "parallel": *parallel, "total_seconds": total, "stages": records}, "", " ")
 		if err != nil {
 			log.Fatal(err)
 		}
