@@ -15,14 +15,17 @@
 # iterations extrapolated from its per-iteration times of this run.
 # Prints the step table (ms/iteration, the matrix-product FLOP limit measured
 # in the same run and each XLA step's ratio to it, the speed-up ratios) and
-# the workload table (wall time, peak RSS, load average).
+# the workload table (wall time, peak RSS, load average), then one whole
+# 1000-iteration coarse-to-fine texture metamer (texture_workload.go beside
+# plenoptic_texture.py).
 #
 # Usage (from anywhere in the checkout):
 #   testdata/bench/compare.sh [ITERS]          # default 20 iterations per workload
 # Env: GO_BENCH_FILTER (default: all of the above and MatmulPeak), GO_BENCH_PKGS (default: synth,
 #      metric, pyramid, models), PY (default .venv-ref/bin/python), SKIP_PY=1 to time only the Go side,
 #      PY_ONLY (a regex of workload names, e.g. metric_loss_grad) to time only some in plenoptic,
-#      SKIP_WORKLOAD=1 to skip the tutorial workload, REPEAT (default 1) runs of everything (medians
+#      SKIP_WORKLOAD=1 to skip the tutorial workload, SKIP_TEXTURE=1 to skip the texture metamer
+#      (TEXTURE_PY_ITERS, default 50: plenoptic's iterations, extrapolated to 1000), REPEAT (default 1) runs of everything (medians
 #      are reported), OUT_DIR to keep the raw outputs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,6 +41,9 @@ export GOMLX_NO_AUTO_INSTALL=1 GOPLENOPTIC_QUIET=1
 
 if [[ "${SKIP_WORKLOAD:-}" != 1 ]]; then
   go build -o "$OUT_DIR/tw" testdata/bench/tutorial_workload.go
+fi
+if [[ "${SKIP_TEXTURE:-}" != 1 ]]; then
+  go build -o "$OUT_DIR/texw" testdata/bench/texture_workload.go
 fi
 : > "$OUT_DIR/load.txt"
 for r in $(seq 1 "$REPEAT"); do
@@ -68,6 +74,18 @@ for r in $(seq 1 "$REPEAT"); do
         cat "$OUT_DIR/tw.$m.$r.txt" >&2; exit 1; }
       grep -v "^\s" "$OUT_DIR/tw.$m.$r.txt" >&2
     done
+  fi
+  if [[ "${SKIP_TEXTURE:-}" != 1 ]]; then
+    echo "== run $r/$REPEAT: texture metamer (MetamerCTF, Portilla-Simoncelli, 1000 iterations)" >&2
+    { uptime | sed "s/^/texture: /"; } >> "$OUT_DIR/load.txt"
+    /usr/bin/time -v "$OUT_DIR/texw" -json "$OUT_DIR/texw.$r.json" 2> "$OUT_DIR/texw.$r.txt" >&2 || {
+      cat "$OUT_DIR/texw.$r.txt" >&2; exit 1; }
+    grep -v "^\s" "$OUT_DIR/texw.$r.txt" >&2
+    if [[ "${SKIP_PY:-}" != 1 ]]; then
+      { uptime | sed "s/^/texture (plenoptic): /"; } >> "$OUT_DIR/load.txt"
+      /usr/bin/time -v "$PY" testdata/bench/plenoptic_texture.py --iters "${TEXTURE_PY_ITERS:-50}" \
+        > "$OUT_DIR/texpy.$r.json" 2> "$OUT_DIR/texpy.$r.txt"
+    fi
   fi
 done
 
@@ -164,6 +182,31 @@ if rows:
     pl = med(rows.get("power", {}).get("pleno", []))
     if pl:
         print(fmt.format("plenoptic 1.1.0 (extrapolated)", f(pl, 0), "-", "-", "-", "-", "-"))
+def rss_mib(path):
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(path).read()) if os.path.exists(path) else None
+    return int(m.group(1)) / 1024 if m else None
+tex = {"go": [], "go_ms": [], "go_rss": [], "py": [], "py_ms": [], "py_rss": [], "py_iters": []}
+for r in range(1, repeat + 1):
+    jf = os.path.join(out_dir, f"texw.{r}.json")
+    if os.path.exists(jf):
+        j = json.load(open(jf))
+        tex["go"].append(j["total_seconds"]); tex["go_ms"].append(1e3 * j["loop_seconds"] / max(1, j["iterations"] - 1))
+        tex["go_rss"].append(rss_mib(os.path.join(out_dir, f"texw.{r}.txt")) or 0)
+    jf = os.path.join(out_dir, f"texpy.{r}.json")
+    if os.path.exists(jf):
+        j = json.load(open(jf))
+        tex["py"].append(j["total_1000_seconds"]); tex["py_ms"].append(1e3 * j["loop_seconds"] / max(1, j["iterations"]))
+        tex["py_rss"].append(rss_mib(os.path.join(out_dir, f"texpy.{r}.txt")) or 0); tex["py_iters"].append(j["iterations"])
+if tex["go"]:
+    print()
+    fmt = "{:<44} {:>9} {:>12} {:>9}"
+    print(fmt.format("texture metamer, MetamerCTF PS 1000 iterations", "total s", "ms/iteration", "RSS MiB"))
+    print(fmt.format("goplenoptic xla:cpu (compiling included)", f(med(tex["go"]), 1), f(med(tex["go_ms"]), 1), f(med(tex["go_rss"]), 0)))
+    if tex["py"]:
+        n = med(tex["py_iters"])
+        label = "plenoptic 1.1.0" + (f" (extrapolated from {n:.0f})" if n < 1000 else "")
+        print(fmt.format(label, f(med(tex["py"]), 1), f(med(tex["py_ms"]), 1), f(med(tex["py_rss"]), 0)))
+        print(f"ratio plenoptic / goplenoptic: {med(tex['py']) / med(tex['go']):.1f}x (whole run), {med(tex['py_ms']) / med(tex['go_ms']):.1f}x (per iteration)")
 print()
 print("load averages during the runs:")
 print(open(os.path.join(out_dir, "load.txt")).read().rstrip())
