@@ -212,7 +212,9 @@ func (l *Live) html(status string, losses []float64, current *tensors.Tensor) (s
 	return body + `<div style="display:flex;gap:12px;align-items:flex-end">` + row + `</div>`, nil
 }
 
-// liveImage shows batch 0 of img, at most about 256 pixels tall.
+// liveImage shows batch 0 of img, at most about 256 pixels tall and, for
+// small images (a two-pixel MAD image), zoomed by an integer up to at least
+// 64 pixels wide.
 func liveImage(img *tensors.Tensor) (*Figure, error) {
 	if img.Rank() != 4 {
 		return nil, fmt.Errorf("image must be 4-D [B,C,H,W], got shape %v", img.Shape().Dimensions)
@@ -227,6 +229,9 @@ func liveImage(img *tensors.Tensor) (*Figure, error) {
 		if d[2]%k == 0 && d[3]%k == 0 {
 			o.Zoom = 1 / float64(k)
 		}
+	}
+	if w := max(d[2], d[3]); w < 64 {
+		o.Zoom = float64((64 + w - 1) / w)
 	}
 	return imshow([]*tensors.Tensor{img}, o)
 }

@@ -131,4 +131,10 @@ func TestLive(t *testing.T) {
 	if err := f.Show(); err != nil {
 		t.Error(err)
 	}
+	// A two-pixel image (MAD_Competition_1) is zoomed to 64 pixels wide.
+	if f, err := liveImage(fromValues([]float32{0.2, 0.8}, 1, 1, 1, 2)); err != nil {
+		t.Error(err)
+	} else if f.Axes[0].Zoom != 32 {
+		t.Errorf("two-pixel live image zoom %v, want 32", f.Axes[0].Zoom)
+	}
 }
