@@ -370,7 +370,7 @@ func (a *Animation) encodeMP4() ([]byte, error) {
 }
 
 // VideoHTML returns a <video> tag with the MP4 embedded as a data URI, like
-// matplotlib's to_html5_video. It returns ErrNoFFmpeg without ffmpeg.
+// matplotlib's to_html5_video (looping when Repeat is set). It returns ErrNoFFmpeg without ffmpeg.
 func (a *Animation) VideoHTML() (string, error) { return call("VideoHTML", a.videoHTML) }
 
 func (a *Animation) videoHTML() (string, error) {
@@ -378,8 +378,12 @@ func (a *Animation) videoHTML() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(`<video width="%d" height="%d" controls><source type="video/mp4" src="data:video/mp4;base64,%s"></video>`,
-		a.width, a.height, base64.StdEncoding.EncodeToString(b)), nil
+	loop := ""
+	if a.Repeat {
+		loop = " loop"
+	}
+	return fmt.Sprintf(`<video width="%d" height="%d" controls%s><source type="video/mp4" src="data:video/mp4;base64,%s"></video>`,
+		a.width, a.height, loop, base64.StdEncoding.EncodeToString(b)), nil
 }
 
 func randomID() string {

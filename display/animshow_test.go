@@ -2,6 +2,7 @@ package display
 
 import (
 	"image/color"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -61,6 +62,16 @@ func TestAnimShow(t *testing.T) {
 	}
 	if b.Len() != 3 || b.FrameRate != 5 || !b.Repeat || !strings.Contains(b.HTML(), "repeat = true") {
 		t.Errorf("batch video: %d frames at %v fps, repeat %v", b.Len(), b.FrameRate, b.Repeat)
+	}
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		v, err := b.VideoHTML()
+		if err != nil || !strings.Contains(v, "controls loop") {
+			t.Errorf("VideoHTML of a repeating animation: %v, %.80q", err, v)
+		}
+		v, err = a.VideoHTML()
+		if err != nil || strings.Contains(v, "loop") {
+			t.Errorf("VideoHTML of an animation played once: %v, %.80q", err, v)
+		}
 	}
 	cv := make([]complex64, 4*8*8)
 	for i := range cv {
