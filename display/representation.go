@@ -26,19 +26,29 @@ type RepresentationPlotter interface {
 type RepresentationOptions struct {
 	// BatchIdx is the batch item plotted (default 0).
 	BatchIdx int
-	// YLim fixes the y-limits of every panel; nil is plenoptic's ylim=None:
-	// from 0 to the top of the autoscaled range (values below 0 are cut
-	// off, as in plenoptic).
+	// YLim fixes the y-limits of every stem panel; nil is plenoptic's
+	// ylim=None: for a model's own plot, from 0 to the top of the
+	// autoscaled range (values below 0 are cut off, as in plenoptic); for
+	// the generic plot, (-max|rep|, max|rep|).
 	YLim *[2]float64
+	// AutoYLim keeps matplotlib's autoscaled y-limits of a model's own plot
+	// (plenoptic's ylim=False); YLim must be nil.
+	AutoYLim bool
 	// Title is a title over the whole figure (suptitle); "" draws none.
 	Title string
-	// FigSize is the figure size in inches at 72 dpi (default 15×15, as
-	// plenoptic's PortillaSimoncelli.plot_representation).
+	// FigSize is the figure size in inches at 72 dpi (default 15×15 for a
+	// model's own plot, as plenoptic's PortillaSimoncelli.plot_representation;
+	// 5×5 for the generic one, as po.plot_representation).
 	FigSize [2]float64
 }
 
 // PlotRepresentation draws a model's representation the way the model lays
-// it out, like plenoptic's model.plot_representation(data): for the
+// it out, like plenoptic's model.plot_representation(data). With a nil
+// model it draws rep [B,C,…] the generic way, like plenoptic's
+// plot_representation(data=rep): one image per channel for a 4-D
+// representation (vrange indep0, titles "Representation_00", …, at most 4
+// per row), one stem plot per channel for a 3-D one (at most 4 per
+// column). For the
 // Portilla–Simoncelli model the statistics grouped into 8 stem plots (6
 // with one scale) on a grid of 3 rows (2): pixel statistics and highpass
 // variance; std, skew and kurtosis of the reconstructed lowpass images;
@@ -49,11 +59,14 @@ func PlotRepresentation(model RepresentationPlotter, rep *tensors.Tensor, o Repr
 }
 
 func plotRepresentation(model RepresentationPlotter, rep *tensors.Tensor, o RepresentationOptions) (*Figure, error) {
-	if model == nil || (reflect.ValueOf(model).Kind() == reflect.Pointer && reflect.ValueOf(model).IsNil()) {
-		return nil, fmt.Errorf("model is nil")
-	}
 	if rep == nil {
 		return nil, fmt.Errorf("representation is nil")
+	}
+	if o.AutoYLim && o.YLim != nil {
+		return nil, fmt.Errorf("AutoYLim (ylim=False) and YLim are both set")
+	}
+	if model == nil || (reflect.ValueOf(model).Kind() == reflect.Pointer && reflect.ValueOf(model).IsNil()) {
+		return genericRepresentation(rep, o)
 	}
 	size := o.FigSize
 	if size == ([2]float64{}) {
@@ -76,7 +89,13 @@ func plotRepresentation(model RepresentationPlotter, rep *tensors.Tensor, o Repr
 	fw, fh := size[0]*plotDPI, size[1]*plotDPI
 	box := rectF{X: subLeft * fw, Y: float64(h) - subTop*fh, W: (subRight - subLeft) * fw, H: (subTop - subBottom) * fh}
 	fig := &Figure{img: newCanvas(w, h)}
-	axes, _, err := drawStemGrid(fig.img, box, rows, titles, values, o.YLim, nil)
+	var frozen [][2]float64
+	if o.AutoYLim {
+		for _, v := range values {
+			frozen = append(frozen, stemAutoYLim(v))
+		}
+	}
+	axes, _, err := drawStemGrid(fig.img, box, rows, titles, values, o.YLim, frozen)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +172,62 @@ func stemYLim(vals []float64) [2]float64 {
 		top = 1 // all values ≤ 0: matplotlib would show an empty (0, ε) axis
 	}
 	return [2]float64{0, top}
+}
+
+// stemAutoYLim is matplotlib's autoscaled range of a stem plot: the data
+// and the baseline at 0, with 5% margins.
+func stemAutoYLim(vals []float64) [2]float64 {
+	lo, hi := 0.0, 0.0
+	for _, v := range vals {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if hi == lo {
+		return [2]float64{-1, 1}
+	}
+	return [2]float64{lo - 0.05*(hi-lo), hi + 0.05*(hi-lo)}
+}
+
+// repView is a metamer view of a bare representation, for the generic
+// representation plot (which the status figure's representation-error
+// panel draws).
+type repView struct{ rep *tensors.Tensor }
+
+func (v repView) Image() *tensors.Tensor           { return nil }
+func (v repView) Metamer() *tensors.Tensor         { return nil }
+func (v repView) Losses() []float64                { return nil }
+func (v repView) StoreProgress() int               { return 0 }
+func (v repView) SavedMetamers() []*tensors.Tensor { return nil }
+func (v repView) RepresentationError(int) (*tensors.Tensor, error) {
+	return v.rep, nil
+}
+
+// genericRepresentation is plenoptic's plot_representation without a model.
+func genericRepresentation(rep *tensors.Tensor, o RepresentationOptions) (*Figure, error) {
+	size := o.FigSize
+	if size == ([2]float64{}) {
+		size = [2]float64{5, 5}
+	}
+	if o.AutoYLim {
+		return nil, fmt.Errorf("AutoYLim needs a model that draws its own representation")
+	}
+	r, err := newRenderer(metamerPanels, StatusOptions{BatchIdx: o.BatchIdx, YLim: o.YLim, FigSize: size,
+		IncludedPlots: []Panel{PanelRepresentationError}})
+	if err != nil {
+		return nil, err
+	}
+	r.m, r.repTitle = repView{rep}, "Representation"
+	fig, err := r.render(synthState{repIter: -1})
+	if err != nil {
+		return nil, err
+	}
+	if o.Title != "" {
+		if err := drawTitle(fig.img, size[0]*plotDPI/2, 0.02*size[1]*plotDPI+12, o.Title, 12, 0); err != nil {
+			return nil, err
+		}
+	}
+	return fig, nil
 }
 
 // clipStems limits stems to the axes (matplotlib clips what falls outside).

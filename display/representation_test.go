@@ -73,6 +73,33 @@ func TestPlotRepresentation(t *testing.T) {
 		t.Error(err)
 	}
 
+	if l := stemAutoYLim([]float64{-1, 2, 4}); l != [2]float64{-1.25, 4.25} {
+		t.Errorf("stemAutoYLim %v, want (-1.25, 4.25)", l)
+	}
+	auto, err := PlotRepresentation(fakePlotter{}, rep, RepresentationOptions{AutoYLim: true})
+	if err != nil || len(auto.Axes) != 8 {
+		t.Errorf("AutoYLim: %v", err)
+	}
+
+	// Without a model: images per channel (4-D), stems per channel (3-D).
+	img4, err := PlotRepresentation(nil, ramp(1, 3, 8, 8, -1, 0.01), RepresentationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img4.Image().Bounds(); b.Dx() != 360 || b.Dy() != 360 {
+		t.Errorf("generic figure %v, want 360×360 (5×5 in)", b.Size())
+	}
+	if len(img4.Axes) != 3 || !strings.HasPrefix(img4.Axes[2].Title, "Representation_02") || img4.Axes[0].Cmap != "RdBu_r" {
+		t.Errorf("4-D generic plot: %d panels, %q, %q", len(img4.Axes), img4.Axes[0].Title, img4.Axes[0].Cmap)
+	}
+	stem3, err := PlotRepresentation(nil, tensors.FromFlatDataAndDimensions(make([]float32, 20), 1, 2, 10), RepresentationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stem3.Axes) != 2 || stem3.Axes[1].Kind != StemAxes || stem3.Axes[1].Title != "Representation_01" {
+		t.Errorf("3-D generic plot: %v", stem3.Axes)
+	}
+
 	boom := errors.New("boom")
 	cases := []struct {
 		name  string
@@ -81,7 +108,9 @@ func TestPlotRepresentation(t *testing.T) {
 		o     RepresentationOptions
 		want  string
 	}{
-		{"nil model", nil, rep, RepresentationOptions{}, "model is nil"},
+		{"auto and fixed", fakePlotter{}, rep, RepresentationOptions{AutoYLim: true, YLim: &[2]float64{0, 1}}, "both set"},
+		{"generic auto", nil, rep, RepresentationOptions{AutoYLim: true}, "needs a model"},
+		{"generic rank", nil, tensors.FromFlatDataAndDimensions([]float32{1}, 1, 1, 1, 1, 1), RepresentationOptions{}, "want 3-D or 4-D"},
 		{"nil rep", fakePlotter{}, nil, RepresentationOptions{}, "representation is nil"},
 		{"model error", fakePlotter{fail: boom}, rep, RepresentationOptions{}, "boom"},
 		{"batch", fakePlotter{}, rep, RepresentationOptions{BatchIdx: 5}, "batch 5"},

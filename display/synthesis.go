@@ -224,6 +224,7 @@ type statusRenderer struct {
 	w, h     int
 	frozen   map[Panel][]imagePanel // first-frame image panels, when animating
 	stemLims [][2]float64           // first-frame limits of a model's own representation plot, when animating
+	repTitle string                 // title of the representation panels ("" is "Representation error")
 	ylim     *[2]float64
 	freeze   bool
 }
@@ -504,7 +505,10 @@ func (r *statusRenderer) drawRepError(dst *image.RGBA, cell rectF, st synthState
 	if e == nil {
 		return nil, fmt.Errorf("representation error is nil")
 	}
-	const title = "Representation error"
+	title := r.repTitle
+	if title == "" {
+		title = "Representation error"
+	}
 	if rp := viewPlotter(r.m); rp != nil {
 		// plenoptic hands the error to the model's plot_representation.
 		rows, titles, values, err := rp.RepresentationPanels(e, r.o.BatchIdx)
