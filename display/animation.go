@@ -38,6 +38,9 @@ type Animation struct {
 	height int
 	// FrameRate is the playback speed in frames per second.
 	FrameRate float64
+	// Repeat loops the HTML player and the GIF; false plays them once
+	// (matplotlib's repeat=False, plenoptic's default).
+	Repeat bool
 }
 
 // Animate renders one synthesis-status frame per stored iterate of a metamer
@@ -172,7 +175,7 @@ func (a *Animation) delayMS() int { return int(1000/a.frameRate() + 0.5) }
 // HTML returns a self-contained HTML5 player: every frame as a PNG data URI,
 // a play/pause button, a slider and a frame counter, driven by a little
 // inline JavaScript (no network access). It plays once, like matplotlib's
-// animation with repeat=False.
+// animation with repeat=False, or loops when Repeat is set.
 func (a *Animation) HTML() string {
 	id := "gpa-" + randomID()
 	var sb strings.Builder
@@ -198,7 +201,7 @@ func (a *Animation) HTML() string {
   var btn = root.getElementsByClassName("gpa-play")[0];
   var slider = root.getElementsByClassName("gpa-slider")[0];
   var label = root.getElementsByClassName("gpa-label")[0];
-  var cur = 0, timer = null, delay = %d;
+  var cur = 0, timer = null, delay = %d, repeat = %t;
   function show(i) {
     frames[cur].style.display = "none";
     cur = i;
@@ -214,7 +217,7 @@ func (a *Animation) HTML() string {
     if (cur >= frames.length - 1) { show(0); }
     btn.textContent = "Pause";
     timer = setInterval(function() {
-      if (cur >= frames.length - 1) { stop(); return; }
+      if (cur >= frames.length - 1) { if (repeat) { show(0); return; } stop(); return; }
       show(cur + 1);
     }, delay);
   }
@@ -223,7 +226,7 @@ func (a *Animation) HTML() string {
 })();
 </script>
 </div>
-`, len(a.frames)-1, len(a.frames), id, a.delayMS())
+`, len(a.frames)-1, len(a.frames), id, a.delayMS(), a.Repeat)
 	return sb.String()
 }
 
@@ -297,11 +300,14 @@ func quantize(img image.Image) *image.Paletted {
 }
 
 // GIF encodes the animation as an animated GIF (fixed palette with
-// Floyd–Steinberg dithering; played once).
+// Floyd–Steinberg dithering; played once, or looped with Repeat).
 func (a *Animation) GIF() ([]byte, error) { return call("GIF", a.encodeGIF) }
 
 func (a *Animation) encodeGIF() ([]byte, error) {
 	g := &gif.GIF{LoopCount: -1}
+	if a.Repeat {
+		g.LoopCount = 0
+	}
 	delay := int(100/a.frameRate() + 0.5)
 	for i := range a.frames {
 		img, err := a.frame(i)
@@ -364,7 +370,7 @@ func (a *Animation) encodeMP4() ([]byte, error) {
 }
 
 // VideoHTML returns a <video> tag with the MP4 embedded as a data URI, like
-// matplotlib's to_html5_video. It returns ErrNoFFmpeg without ffmpeg.
+// matplotlib's to_html5_video (looping when Repeat is set). It returns ErrNoFFmpeg without ffmpeg.
 func (a *Animation) VideoHTML() (string, error) { return call("VideoHTML", a.videoHTML) }
 
 func (a *Animation) videoHTML() (string, error) {
@@ -372,8 +378,12 @@ func (a *Animation) videoHTML() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(`<video width="%d" height="%d" controls><source type="video/mp4" src="data:video/mp4;base64,%s"></video>`,
-		a.width, a.height, base64.StdEncoding.EncodeToString(b)), nil
+	loop := ""
+	if a.Repeat {
+		loop = " loop"
+	}
+	return fmt.Sprintf(`<video width="%d" height="%d" controls%s><source type="video/mp4" src="data:video/mp4;base64,%s"></video>`,
+		a.width, a.height, loop, base64.StdEncoding.EncodeToString(b)), nil
 }
 
 func randomID() string {

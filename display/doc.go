@@ -24,6 +24,10 @@
 //	plot_pixel_values                  PlotPixelValues
 //	plot_synthesis_status              PlotSynthesisStatus
 //	animate                            Animate
+//	pyrshow                            PyrShow (PyrBand; nb.PyrShow takes pyramid coefficients)
+//	animshow                           AnimShow (videos [B,C,T,H,W]; StackFrames)
+//	plot_complex='polar', ...          Rectangular, Polar, LogPolar (PlotComplex)
+//	model.plot_representation          PlotRepresentation (RepresentationPlotter)
 //	display_eigendistortion            EigendistortionImage
 //	eigendistortion_imshow_all (2.x)   EigendistortionGrid
 //	MAD: plot_loss                     PlotMADLoss (two axes: reference, optimized metric)

@@ -76,7 +76,10 @@ type StatusOptions struct {
 	// MetamerImage: 1).
 	Zoom float64
 	// YLim fixes the y-limits of stem plots (3-D representation errors);
-	// nil uses (-max|error|, max|error|).
+	// nil uses (-max|error|, max|error|), or, for a model that draws its
+	// own representation (RepresentationPlotter, such as
+	// models.PortillaSimoncelli), 0 to the top of each panel's autoscaled
+	// range, as plenoptic does.
 	YLim *[2]float64
 	// RepresentationErrorAsRGB shows a 4-D representation error as one RGB image.
 	RepresentationErrorAsRGB bool
@@ -220,6 +223,8 @@ type statusRenderer struct {
 	cells    []rectF
 	w, h     int
 	frozen   map[Panel][]imagePanel // first-frame image panels, when animating
+	stemLims [][2]float64           // first-frame limits of a model's own representation plot, when animating
+	repTitle string                 // title of the representation panels ("" is "Representation error")
 	ylim     *[2]float64
 	freeze   bool
 }
@@ -500,7 +505,26 @@ func (r *statusRenderer) drawRepError(dst *image.RGBA, cell rectF, st synthState
 	if e == nil {
 		return nil, fmt.Errorf("representation error is nil")
 	}
-	const title = "Representation error"
+	title := r.repTitle
+	if title == "" {
+		title = "Representation error"
+	}
+	if rp := viewPlotter(r.m); rp != nil {
+		// plenoptic hands the error to the model's plot_representation.
+		rows, titles, values, err := rp.RepresentationPanels(e, r.o.BatchIdx)
+		if err != nil {
+			return nil, err
+		}
+		ylim := r.o.YLim
+		axes, lims, err := drawStemGrid(dst, cell, rows, titles, values, ylim, r.stemLims)
+		if err != nil {
+			return nil, err
+		}
+		if r.freeze && r.stemLims == nil {
+			r.stemLims = lims
+		}
+		return axes, nil
+	}
 	switch e.Rank() {
 	case 4:
 		a, err := readArray4(e)

@@ -195,7 +195,7 @@ func executedNotebooks(t *testing.T) string {
 func executedIntroduction(t *testing.T) string { return executedNotebooks(t) }
 
 // figureCall matches the calls that show a figure in a notebook cell.
-var figureCall = regexp.MustCompile(`\bnb\.(Imshow|Show)\(|metamerGrid\(|(?m)^\s*show[A-Z][A-Za-z]*\(`)
+var figureCall = regexp.MustCompile(`\bnb\.(Imshow|Show|PyrShow)\(|metamerGrid\(|(?m)^\s*show[A-Z][A-Za-z]*\(`)
 
 // TestAllNotebooks checks every executed notebook: no error output, nothing
 // on stderr, a picture in every cell that shows a figure, and GoNB's log

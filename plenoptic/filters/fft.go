@@ -63,7 +63,7 @@ func fftSpectra(g *Graph, dt dtypes.DType, kernels []Kernel, h, w int, conjugate
 		r = max(r, k.Rank())
 	}
 	c := len(kernels)
-	cols := make([]complex128, c*h*r) // [c, h, r]
+	cols := make([]complex128, c*h*r)  // [c, h, r]
 	rows := make([]complex128, c*r*wf) // [c, r, wf]
 	for ki, k := range kernels {
 		for ti, term := range k.terms {

@@ -236,3 +236,18 @@ func (m *PortillaSimoncelli) PlotData(rep *tensors.Tensor, batchIdx int) (PSPlot
 	p.Cols = (len(p.Panels) + p.Rows - 1) / p.Rows
 	return p, nil
 }
+
+// RepresentationPanels is PlotData in the form display.PlotRepresentation
+// and the metamer status figures take (display.RepresentationPlotter):
+// the grid's rows and each panel's title and values.
+func (m *PortillaSimoncelli) RepresentationPanels(rep *tensors.Tensor, batchIdx int) (rows int, titles []string, values [][]float64, err error) {
+	p, err := m.PlotData(rep, batchIdx)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	for _, pn := range p.Panels {
+		titles = append(titles, pn.Title)
+		values = append(values, pn.Values)
+	}
+	return p.Rows, titles, values, nil
+}

@@ -56,6 +56,15 @@ func Must[T any](v T, err error) T {
 	return v
 }
 
+// Must2 is Must for functions that return two values and an error:
+// coeffs, info := nb.Must2(pyramid.EvalConvertPyrToTensor(c, false)).
+func Must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		exit(err)
+	}
+	return a, b
+}
+
 // Check stops the cell with err's message when err is not nil.
 func Check(err error) {
 	if err != nil {

@@ -40,6 +40,14 @@ func TestMustStopsTheCell(t *testing.T) {
 	if err := stopped(t, func() { Must(1, nil) }); err != nil {
 		t.Errorf("Must without an error stopped: %v", err)
 	}
+	if err := stopped(t, func() { Must2(1, "a", errors.New("boom2")) }); err == nil || err.Error() != "boom2" {
+		t.Errorf("Must2: %v", err)
+	}
+	var a int
+	var b string
+	if err := stopped(t, func() { a, b = Must2(1, "a", nil) }); err != nil || a != 1 || b != "a" {
+		t.Errorf("Must2 without an error: %v, %v, %v", err, a, b)
+	}
 	if err := stopped(t, func() { Load("/no/such/file.pgm") }); err == nil || !strings.Contains(err.Error(), "no/such/file.pgm") {
 		t.Errorf("Load of a missing file: %v", err)
 	}
