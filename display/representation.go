@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/plot/vg"
 )
 
 // RepresentationPlotter is a model that lays out its own representation
@@ -145,10 +146,16 @@ func drawStemGrid(dst *image.RGBA, cell rectF, rows int, titles []string, values
 		}
 		lims[i] = lim
 		p := newPlot(titles[i])
+		sub := cells[i]
+		// A title wider than its panel (the small panels of a representation
+		// error inside a synthesis status) is set smaller, down to 6 pt, so
+		// that neighbouring titles do not run into each other.
+		if w, err := titleWidth(titles[i], 12*plotDPI/72); err == nil && w > sub.W && w > 0 {
+			p.Title.TextStyle.Font.Size = vg.Length(max(6, 12*sub.W/w))
+		}
 		p.Add(&stems{vals: clipStems(vals, lim)})
 		p.HideX()
 		p.Y.Min, p.Y.Max = lim[0], lim[1]
-		sub := cells[i]
 		if err := drawPlotIn(dst, p, sub, plotDPI); err != nil {
 			return nil, nil, err
 		}
