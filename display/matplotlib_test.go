@@ -2,6 +2,7 @@ package display
 
 import (
 	"image"
+	"slices"
 	"testing"
 )
 
@@ -100,17 +101,6 @@ func TestLogTickLabels(t *testing.T) {
 		}
 		return out
 	}
-	eq := func(a, b []string) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
 	for _, c := range []struct {
 		lo, hi float64
 		want   []string
@@ -122,7 +112,7 @@ func TestLogTickLabels(t *testing.T) {
 		{0.0095, 0.05, []string{"1e-02", "2e-02", "3e-02", "4e-02"}},
 		{0.02, 0.05, []string{"2e-02", "3e-02", "4e-02", "5e-02"}},
 	} {
-		if got := labels(c.lo, c.hi); !eq(got, c.want) {
+		if got := labels(c.lo, c.hi); !slices.Equal(got, c.want) {
 			t.Errorf("log ticks on [%g, %g]: labels %v, want %v", c.lo, c.hi, got, c.want)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,7 +184,7 @@ func TestMoreBundledImages(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if got := img.Shape().Dimensions; !slicesEqual(got, c.dims) {
+		if got := img.Shape().Dimensions; !slices.Equal(got, c.dims) {
 			t.Errorf("%s: shape %v, want %v", c.name, got, c.dims)
 		}
 		mn, mx, _ := stats(t, img)
@@ -199,24 +200,12 @@ func TestMoreBundledImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := gray.Shape().Dimensions; !slicesEqual(got, []int{1, 1, 254, 266}) {
+	if got := gray.Shape().Dimensions; !slices.Equal(got, []int{1, 1, 254, 266}) {
 		t.Errorf("parrot as gray: shape %v", got)
 	}
 	if _, err := Path("no_such.pgm"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Path of a missing file: %v, want ErrNotFound", err)
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestHostileHeaders checks that files declaring huge images are refused

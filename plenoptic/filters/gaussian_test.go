@@ -2,6 +2,7 @@ package filters
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestGaussiansMatchPlenoptic(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			want, shape := reftest.Load64(t, name)
-			if !equalInts(shape, []int{c, 1, kh, kw}) {
+			if !slices.Equal(shape, []int{c, 1, kh, kw}) {
 				t.Fatalf("%s: reference shape %v", name, shape)
 			}
 			for ci, k := range ks {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,14 +38,12 @@ func runOne(t *testing.T, b backends.Backend, x []float32, dims []int, f func(*N
 	return vals, shapes
 }
 
-func sameShape(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
-
 // compareRef checks got against the float32 reference array name: same
 // shape, max |diff| ≤ tol·max(1, max|ref|).
 func compareRef(t *testing.T, name string, got []float64, shape []int, tol float64) {
 	t.Helper()
 	want, wshape := reftest.Load64(t, "metric/"+name)
-	if !sameShape(shape, wshape) {
+	if !slices.Equal(shape, wshape) {
 		t.Errorf("%s: shape %v, want %v", name, shape, wshape)
 		return
 	}

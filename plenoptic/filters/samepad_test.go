@@ -3,6 +3,7 @@ package filters
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,7 +109,7 @@ func TestSamePaddingMatchesPlenoptic(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
-			if got := out.Shape().Dimensions; !equalInts(got, c.shape) {
+			if got := out.Shape().Dimensions; !slices.Equal(got, c.shape) {
 				t.Fatalf("%s: shape %v, plenoptic %v", c.name, got, c.shape)
 			}
 			got := tensors.MustCopyFlatData[float32](out)
@@ -120,18 +121,6 @@ func TestSamePaddingMatchesPlenoptic(t *testing.T) {
 		}
 		t.Logf("%d same_padding cases match exactly", len(cases))
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSamePaddingGradient checks the gradient of ⟨w, pad(x)⟩ against finite

@@ -457,16 +457,7 @@ func (e *Eigendistortion) power(opts EigenSynthesizeOptions, v [][]float64, shif
 		scaleTo(c, 1/norm2(c))
 		e.roundTo(c)
 	}
-	report := progressSink(opts.Progress, opts.ProgressBar)
-	if opts.Progress == nil && opts.ProgressEvery > 0 {
-		lines := NewProgressPrinter(e.log)
-		if report == nil {
-			report = lines
-		} else {
-			bar := report
-			report = func(p Progress) { bar(p); lines(p) }
-		}
-	}
+	report := e.progressReport(opts)
 	every := max(opts.ProgressEvery, 1)
 	start := time.Now()
 	desc := fmt.Sprintf("%s k=%d eigendists", stage, k)
@@ -909,4 +900,20 @@ func (e *Eigendistortion) FisherProduct(v *tensors.Tensor) (out *tensors.Tensor,
 		return nil, err
 	}
 	return makeTensor(fv[0], e.image.dtype(), e.image.Dims), nil
+}
+
+// progressReport is where an eigendistortion run reports: the caller's
+// Progress callback or the progress bar, and with no callback and
+// ProgressEvery > 0 also a printed line every ProgressEvery iterations; nil
+// when nothing listens.
+func (e *Eigendistortion) progressReport(opts EigenSynthesizeOptions) func(Progress) {
+	report := progressSink(opts.Progress, opts.ProgressBar)
+	if opts.Progress != nil || opts.ProgressEvery <= 0 {
+		return report
+	}
+	lines := NewProgressPrinter(e.log)
+	if report == nil {
+		return lines
+	}
+	return func(p Progress) { report(p); lines(p) }
 }

@@ -207,16 +207,7 @@ func (e *Eigendistortion) synthesizeLanczos(opts EigenSynthesizeOptions, rng fun
 	} else {
 		basis = &krylovBasis[float32]{n: e.n}
 	}
-	report := progressSink(opts.Progress, opts.ProgressBar)
-	if opts.Progress == nil && opts.ProgressEvery > 0 {
-		lines := NewProgressPrinter(e.log)
-		if report == nil {
-			report = lines
-		} else {
-			bar := report
-			report = func(p Progress) { bar(p); lines(p) }
-		}
-	}
+	report := e.progressReport(opts)
 	every := max(opts.ProgressEvery, 1)
 	start := time.Now()
 	var last Progress

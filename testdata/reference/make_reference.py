@@ -43,6 +43,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from refout import jsonable as _jsonable  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 warnings.filterwarnings("ignore")  # meshgrid indexing, pretrained cache_filt, IPython...
@@ -73,21 +74,6 @@ OUT = os.path.join(HERE, "out")
 # --------------------------------------------------------------------------------------
 
 INDEX = {"meta": {}, "cases": {}, "scalars": {}, "vectors": {}, "texts": {}}
-
-
-def _jsonable(v):
-    if isinstance(v, torch.Tensor):
-        v = v.detach().cpu()
-        return v.item() if v.ndim == 0 else v.tolist()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, (np.floating, np.integer)):
-        return v.item()
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
 
 
 def save(name, arr, params=None, dtype="float32"):

@@ -15,6 +15,8 @@
 package spectral
 
 import (
+	"slices"
+
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -41,7 +43,7 @@ func Linear(x *graph.Node, out shapes.Shape, fwd, adj func(*graph.Node) *graph.N
 	if out.DType != in.DType {
 		panic("spectral: Linear needs the same dtype in and out, got " + in.String() + " and " + out.String())
 	}
-	if sameDims(in.Dimensions, out.Dimensions) {
+	if slices.Equal(in.Dimensions, out.Dimensions) {
 		return same(x, fwd, adj)
 	}
 	ns, nt := in.Size(), out.Size()
@@ -78,18 +80,6 @@ func sameShape(x *graph.Node, fwd, adj func(*graph.Node) *graph.Node) *graph.Nod
 		return sameShape(v, adj, fwd)
 	})
 	return graph.Add(value, graph.Sub(withGrad, graph.StopGradient(x)))
-}
-
-func sameDims(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // head returns the first n elements of the 1-D node v.
