@@ -59,6 +59,20 @@ func checkSize(what string, w, h float64, hint string) error {
 	return nil
 }
 
+// figureSize is a figure's size in inches: given, or def when given is the
+// zero value; it must be positive and finite and within the figure bound.
+func figureSize(given, def [2]float64) ([2]float64, error) {
+	size := given
+	if size == ([2]float64{}) {
+		size = def
+	}
+	if !(size[0] > 0 && size[1] > 0) || math.IsInf(size[0], 0) || math.IsInf(size[1], 0) {
+		return size, fmt.Errorf("figsize must be positive and finite, got %v", size)
+	}
+	return size, checkSize("a figure", math.Floor(size[0]*plotDPI), math.Floor(size[1]*plotDPI),
+		fmt.Sprintf("figsize %v in at %d dpi: lower FigSize", size, plotDPI))
+}
+
 // call runs the body of the exported function op: its error is returned as
 // "display: op: ...", and a panic (from a tensor or a plotting library) as
 // an error instead of crashing the caller.

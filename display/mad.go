@@ -264,14 +264,8 @@ func PlotMADLoss(m MADView, o MADLossOptions) (*Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		size := o.FigSize
-		if size == ([2]float64{}) {
-			size = [2]float64{6.4, 4.8}
-		}
-		if !(size[0] > 0 && size[1] > 0) || math.IsInf(size[0], 0) || math.IsInf(size[1], 0) {
-			return nil, fmt.Errorf("figsize must be positive and finite, got %v", size)
-		}
-		if err := checkSize("a figure", math.Floor(size[0]*plotDPI), math.Floor(size[1]*plotDPI), "lower FigSize"); err != nil {
+		size, err := figureSize(o.FigSize, [2]float64{6.4, 4.8})
+		if err != nil {
 			return nil, err
 		}
 		w, h := int(size[0]*plotDPI), int(size[1]*plotDPI)

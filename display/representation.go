@@ -69,14 +69,8 @@ func plotRepresentation(model RepresentationPlotter, rep *tensors.Tensor, o Repr
 	if model == nil || (reflect.ValueOf(model).Kind() == reflect.Pointer && reflect.ValueOf(model).IsNil()) {
 		return genericRepresentation(rep, o)
 	}
-	size := o.FigSize
-	if size == ([2]float64{}) {
-		size = [2]float64{15, 15}
-	}
-	if !(size[0] > 0 && size[1] > 0) || math.IsInf(size[0], 0) || math.IsInf(size[1], 0) {
-		return nil, fmt.Errorf("figsize must be positive and finite, got %v", size)
-	}
-	if err := checkSize("a figure", math.Floor(size[0]*plotDPI), math.Floor(size[1]*plotDPI), fmt.Sprintf("figsize %v in at %d dpi: lower FigSize", size, plotDPI)); err != nil {
+	size, err := figureSize(o.FigSize, [2]float64{15, 15})
+	if err != nil {
 		return nil, err
 	}
 	rows, titles, values, err := model.RepresentationPanels(rep, o.BatchIdx)

@@ -138,14 +138,8 @@ func plotXY(panels []XYPanel, o XYOptions, kind AxesKind) (*Figure, error) {
 		cols = len(panels)
 	}
 	rows := (len(panels) + cols - 1) / cols
-	size := o.FigSize
-	if size == ([2]float64{}) {
-		size = [2]float64{6.4, 4.8}
-	}
-	if !(size[0] > 0 && size[1] > 0) || math.IsInf(size[0], 0) || math.IsInf(size[1], 0) {
-		return nil, fmt.Errorf("figsize must be positive and finite, got %v", size)
-	}
-	if err := checkSize("a figure", math.Floor(size[0]*plotDPI), math.Floor(size[1]*plotDPI), fmt.Sprintf("figsize %v in at %d dpi: lower FigSize", size, plotDPI)); err != nil {
+	size, err := figureSize(o.FigSize, [2]float64{6.4, 4.8})
+	if err != nil {
 		return nil, err
 	}
 	w, h := int(size[0]*plotDPI), int(size[1]*plotDPI)
