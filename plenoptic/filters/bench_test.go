@@ -34,7 +34,7 @@ func BenchmarkGaussianLossGradient(b *testing.B) {
 				times = append(times, time.Since(start))
 			}
 			slices.Sort(times)
-			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/iter-median")
+			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/median")
 		})
 	}
 }
