@@ -17,7 +17,7 @@ import (
 // a synthesis loss on 256×256 images: the summed metric of curie against
 // einstein and its gradient with respect to curie, in one execution; the
 // loss comes back to the host, the gradient stays where the backend put it
-// (as in plenoptic: loss.item(), x.grad). ns/op is the mean, ms/iter-median
+// (as in plenoptic: loss.item(), x.grad). ns/op is the mean, ms/median
 // the median. testdata/bench/plenoptic_bench.py times the same workload in
 // plenoptic (metric_loss_grad/<name>).
 func BenchmarkMetricLossGradient(b *testing.B) {
