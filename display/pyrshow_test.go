@@ -45,13 +45,8 @@ func TestPyrShowReal(t *testing.T) {
 	want := []string{"height 00, band 00", "height 00, band 01", "height 00, band 02", "height 00, band 03",
 		"height 01, band 00", "height 01, band 01", "height 01, band 02", "height 01, band 03",
 		"residual highpass", "residual lowpass"}
-	if len(fig.Axes) != len(want) {
-		t.Fatalf("got %d panels, want %d", len(fig.Axes), len(want))
-	}
+	checkPanelTitles(t, fig, want)
 	for i, ax := range fig.Axes {
-		if first := strings.SplitN(ax.Title, "\n", 2)[0]; first != want[i] {
-			t.Errorf("panel %d title %q, want %q", i, first, want[i])
-		}
 		// Every band is drawn at the size of the largest (32×32 at zoom 1).
 		if ax.Rect.Dx() != 32 || ax.Rect.Dy() != 32 {
 			t.Errorf("panel %d is %v, want 32×32", i, ax.Rect.Size())
@@ -99,14 +94,7 @@ func TestPyrShowComplex(t *testing.T) {
 	want := []string{"height 00, band 00 real", "height 00, band 00 imaginary", "height 00, band 01 real", "height 00, band 01 imaginary",
 		"height 01, band 00 real", "height 01, band 00 imaginary", "height 01, band 01 real", "height 01, band 01 imaginary",
 		"residual highpass", "residual lowpass"}
-	if len(fig.Axes) != len(want) {
-		t.Fatalf("got %d panels, want %d", len(fig.Axes), len(want))
-	}
-	for i, ax := range fig.Axes {
-		if first := strings.SplitN(ax.Title, "\n", 2)[0]; first != want[i] {
-			t.Errorf("panel %d title %q, want %q", i, first, want[i])
-		}
-	}
+	checkPanelTitles(t, fig, want)
 	// 2 orientations × 2 components per row.
 	if fig.Axes[4].Rect.Min.X != fig.Axes[0].Rect.Min.X || fig.Axes[3].Rect.Min.Y != fig.Axes[0].Rect.Min.Y {
 		t.Errorf("complex layout: want 4 panels per row")
@@ -166,6 +154,20 @@ func TestPyrShowErrors(t *testing.T) {
 		_, err := PyrShow(c.bands, c.o)
 		if err == nil || !strings.HasPrefix(err.Error(), "display: PyrShow: ") || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// checkPanelTitles checks that fig has one panel per title in want, whose
+// title's first line is that title.
+func checkPanelTitles(t *testing.T, fig *Figure, want []string) {
+	t.Helper()
+	if len(fig.Axes) != len(want) {
+		t.Fatalf("got %d panels, want %d", len(fig.Axes), len(want))
+	}
+	for i, ax := range fig.Axes {
+		if first := strings.SplitN(ax.Title, "\n", 2)[0]; first != want[i] {
+			t.Errorf("panel %d title %q, want %q", i, first, want[i])
 		}
 	}
 }
