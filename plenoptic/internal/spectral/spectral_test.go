@@ -225,3 +225,41 @@ func TestGradients(t *testing.T) {
 		}
 	})
 }
+
+// TestChunkedTransforms checks the XLA transforms of batches larger than
+// fftChunkBytes, which run as several FFTs (three 256×256 images, one per
+// transform; five 128×128 images, four then one): values and gradients
+// against the float64 DFT.
+func TestChunkedTransforms(t *testing.T) {
+	b := backendtest.Get(t, backendtest.Names[0])
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct{ images, size int }{{3, 256}, {5, 128}} {
+		h, w := tc.size, tc.size
+		dims := []int{tc.images, 1, h, w}
+		n := tc.images * h * w
+		re, im, vr, vi := randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n)
+		e := graph.MustNewExec(b, func(a, bb, va, vb *graph.Node) []*graph.Node {
+			y := FFT2(C{a, bb}, Backward)
+			l := graph.ReduceAllSum(graph.Add(graph.Mul(y.Re, va), graph.Mul(y.Im, vb)))
+			gr := graph.Gradient(l, a, bb)
+			return []*graph.Node{y.Re, y.Im, gr[0], gr[1]}
+		})
+		res := e.MustExec(tensor32(re, dims...), tensor32(im, dims...), tensor32(vr, dims...), tensor32(vi, dims...))
+		z, v := make([]complex128, n), make([]complex128, n)
+		for i := range z {
+			z[i], v[i] = complex(re[i], im[i]), complex(vr[i], vi[i])
+		}
+		for k, want := range [][]complex128{naiveDFT2(z, h, w, -1, 1), naiveDFT2(v, h, w, +1, 1)} {
+			wr, wi := make([]float64, n), make([]float64, n)
+			for i, c := range want {
+				wr[i], wi[i] = real(c), imag(c)
+			}
+			if d := max(maxRel(flat(t, res[2*k]), wr), maxRel(flat(t, res[2*k+1]), wi)); d > 2e-6 {
+				t.Errorf("%d×%d²: %s max error %.3g of the largest value, want ≤ 2e-6", tc.images, tc.size, []string{"FFT2", "its gradient"}[k], d)
+			}
+		}
+	}
+	if per := fftChunkBytes / (256 * 256 * 8); per != 1 {
+		t.Fatalf("the test assumes one 256×256 complex64 image per transform, chunks hold %d", per)
+	}
+}
