@@ -3,9 +3,7 @@ package models_test
 import (
 	"io"
 	"math/rand/v2"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -87,24 +85,20 @@ func BenchmarkPSMetamerStep(b *testing.B) {
 			if err := met.Synthesize(opts); err != nil { // compile
 				b.Fatal(err)
 			}
-			var times []time.Duration
-			last := time.Now()
+			var st backendtest.StepTimer
 			opts.MaxIter = b.N
 			opts.Progress = func(p synth.Progress) {
 				if !p.Done {
-					now := time.Now()
-					times = append(times, now.Sub(last))
-					last = now
+					st.Tick()
 				}
 			}
 			b.ResetTimer()
-			last = time.Now()
+			st.Start()
 			if err := met.Synthesize(opts); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
-			slices.Sort(times)
-			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/median")
+			st.ReportMedian(b)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/plenoptic/filters"
+	"github.com/goplenoptic/goplenoptic/plenoptic/internal/backendtest"
 )
 
 // The matrix-product FLOP limit of this machine: a GoMLX DotGeneral of two
@@ -100,10 +100,9 @@ func stepFLOPs(name string, batch int, fisher bool) float64 {
 
 // reportStep adds the reference MFLOP and the ratio of the step's median
 // time to the FLOP limit.
-func reportStep(b *testing.B, times []time.Duration, flops float64) {
-	slices.Sort(times)
-	med := times[len(times)/2]
-	b.ReportMetric(float64(med.Microseconds())/1000, "ms/median")
+func reportStep(b *testing.B, st *backendtest.StepTimer, flops float64) {
+	med := st.Median()
+	st.ReportMedian(b)
 	b.ReportMetric(flops/1e6, "MFLOP")
 	if peak := matmulPeak(b); peak > 0 {
 		b.ReportMetric(med.Seconds()/(flops/(peak*1e9)), "x-limit")
@@ -138,24 +137,21 @@ func BenchmarkMetamerStep(b *testing.B) {
 					if err := m.Synthesize(opts); err != nil { // compile
 						b.Fatal(err)
 					}
-					var times []time.Duration
-					last := time.Now()
+					var st backendtest.StepTimer
 					opts.MaxIter = b.N
 					opts.Progress = func(p Progress) {
 						if !p.Done {
-							now := time.Now()
-							times = append(times, now.Sub(last))
-							last = now
+							st.Tick()
 						}
 					}
 					b.ResetTimer()
-					last = time.Now()
+					st.Start()
 					if err := m.Synthesize(opts); err != nil {
 						b.Fatal(err)
 					}
 					b.StopTimer()
 					if be == "xla:cpu" {
-						reportStep(b, times, stepFLOPs(tm.name, batch, false))
+						reportStep(b, &st, stepFLOPs(tm.name, batch, false))
 					}
 				})
 			}
@@ -187,10 +183,10 @@ func BenchmarkFisherProduct(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				times := make([]time.Duration, 0, b.N)
+				var st backendtest.StepTimer
 				b.ResetTimer()
+				st.Start()
 				for range b.N {
-					t0 := time.Now()
 					next, err := ex.Exec(e.x, outs[0], outs[1], shift)
 					if err != nil {
 						b.Fatal(err)
@@ -200,11 +196,11 @@ func BenchmarkFisherProduct(b *testing.B) {
 					}
 					finalize(outs[2])
 					outs = next
-					times = append(times, time.Since(t0))
+					st.Tick()
 				}
 				b.StopTimer()
 				if be == "xla:cpu" {
-					reportStep(b, times, stepFLOPs(tm.name, 1, true))
+					reportStep(b, &st, stepFLOPs(tm.name, 1, true))
 				}
 			})
 		}

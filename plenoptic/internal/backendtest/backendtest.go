@@ -6,9 +6,11 @@ package backendtest
 import (
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
@@ -74,4 +76,38 @@ func Main(m *testing.M) {
 		os.Setenv("XLA_FLAGS", strings.TrimSpace(os.Getenv("XLA_FLAGS")+" --xla_backend_optimization_level=0"))
 	}
 	os.Exit(m.Run())
+}
+
+// StepTimer records the times between successive calls of Tick: the
+// per-iteration times of a benchmarked synthesis, whose progress callback
+// ticks once per iteration.
+type StepTimer struct {
+	last  time.Time
+	times []time.Duration
+}
+
+// Start (re)starts the clock and forgets the recorded times.
+func (s *StepTimer) Start() { s.last, s.times = time.Now(), s.times[:0] }
+
+// Tick records the time since the last Tick (or Start).
+func (s *StepTimer) Tick() {
+	now := time.Now()
+	s.times = append(s.times, now.Sub(s.last))
+	s.last = now
+}
+
+// Median returns the median recorded time (0 when none were).
+func (s *StepTimer) Median() time.Duration {
+	if len(s.times) == 0 {
+		return 0
+	}
+	t := slices.Clone(s.times)
+	slices.Sort(t)
+	return t[len(t)/2]
+}
+
+// ReportMedian adds the median to b's results as ms/median, the unit
+// testdata/bench/compare.sh reads.
+func (s *StepTimer) ReportMedian(b *testing.B) {
+	b.ReportMetric(float64(s.Median().Microseconds())/1000, "ms/median")
 }
