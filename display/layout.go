@@ -112,8 +112,24 @@ const (
 // whole pixels and measures y from the bottom, so a fractional height cuts
 // its top off and moves everything up by h − canvasH.
 func subplotRow(w, h float64, canvasH int, ratios []float64) []rectF {
-	return gridCells(rectF{X: subLeft * w, Y: float64(canvasH) - subTop*h, W: (subRight - subLeft) * w, H: (subTop - subBottom) * h},
-		1, len(ratios), ratios)
+	return gridCells(subplotBox(w, h, canvasH), 1, len(ratios), ratios)
+}
+
+// subplotBox is the area matplotlib's default subplot parameters leave for
+// the axes in a figure of w×h pixels drawn on a canvas canvasH pixels high
+// (see subplotRow).
+func subplotBox(w, h float64, canvasH int) rectF {
+	return rectF{X: subLeft * w, Y: float64(canvasH) - subTop*h, W: (subRight - subLeft) * w, H: (subTop - subBottom) * h}
+}
+
+// figurePixels is a figure size in inches as whole pixels at plotDPI,
+// truncated as matplotlib does; less than a pixel is an error.
+func figurePixels(size [2]float64) (w, h int, err error) {
+	w, h = int(size[0]*plotDPI), int(size[1]*plotDPI)
+	if w <= 0 || h <= 0 {
+		return 0, 0, fmt.Errorf("figsize %v is less than a pixel", size)
+	}
+	return w, h, nil
 }
 
 // gridCells splits r into nRows×nCols cells (row-major) separated by

@@ -268,9 +268,9 @@ func PlotMADLoss(m MADView, o MADLossOptions) (*Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		w, h := int(size[0]*plotDPI), int(size[1]*plotDPI)
-		if w <= 0 || h <= 0 {
-			return nil, fmt.Errorf("figsize %v is less than a pixel", size)
+		w, h, err := figurePixels(size)
+		if err != nil {
+			return nil, err
 		}
 		cell := subplotRow(size[0]*plotDPI, size[1]*plotDPI, h, []float64{1})[0]
 		return drawXYFigure(w, h, panels, gridCells(cell, 1, 2, nil), LossAxes)

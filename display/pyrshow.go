@@ -229,30 +229,31 @@ func bandPlanes(t *tensors.Tensor, batchIdx, channelIdx int, title string, pc Pl
 	return []plane{{H: h, W: w, C: 1, Pix: a}, {H: h, W: w, C: 1, Pix: bb}}, []string{title + sa, title + sb}, nil
 }
 
+// complexParts copies a complex tensor to the host as real and imaginary
+// parts.
+func complexParts[T complex64 | complex128](t *tensors.Tensor) (re, im []float64, err error) {
+	v, err := tensors.CopyFlatData[T](t)
+	if err != nil {
+		return nil, nil, err
+	}
+	re, im = make([]float64, len(v)), make([]float64, len(v))
+	for i, z := range v {
+		c := complex128(z) // real and imag do not take a type parameter
+		re[i], im[i] = real(c), imag(c)
+	}
+	return re, im, nil
+}
+
 // realImag copies a real or complex tensor to the host as real and
 // imaginary parts (im is nil for a real tensor).
 func realImag(t *tensors.Tensor) (re, im []float64, isComplex bool, err error) {
 	switch t.DType() {
 	case dtypes.Complex64:
-		v, err := tensors.CopyFlatData[complex64](t)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		re, im = make([]float64, len(v)), make([]float64, len(v))
-		for i, z := range v {
-			re[i], im[i] = float64(real(z)), float64(imag(z))
-		}
-		return re, im, true, nil
+		re, im, err = complexParts[complex64](t)
+		return re, im, true, err
 	case dtypes.Complex128:
-		v, err := tensors.CopyFlatData[complex128](t)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		re, im = make([]float64, len(v)), make([]float64, len(v))
-		for i, z := range v {
-			re[i], im[i] = real(z), imag(z)
-		}
-		return re, im, true, nil
+		re, im, err = complexParts[complex128](t)
+		return re, im, true, err
 	}
 	re, err = toFloat64(t)
 	if err != nil {

@@ -77,12 +77,12 @@ func plotRepresentation(model RepresentationPlotter, rep *tensors.Tensor, o Repr
 	if err != nil {
 		return nil, err
 	}
-	w, h := int(size[0]*plotDPI), int(size[1]*plotDPI)
-	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("figsize %v is less than a pixel", size)
+	w, h, err := figurePixels(size)
+	if err != nil {
+		return nil, err
 	}
 	fw, fh := size[0]*plotDPI, size[1]*plotDPI
-	box := rectF{X: subLeft * fw, Y: float64(h) - subTop*fh, W: (subRight - subLeft) * fw, H: (subTop - subBottom) * fh}
+	box := subplotBox(fw, fh, h)
 	fig := &Figure{img: newCanvas(w, h)}
 	var frozen [][2]float64
 	if o.AutoYLim {

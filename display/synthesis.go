@@ -315,9 +315,9 @@ func newRenderer(set panelSet, o StatusOptions) (*statusRenderer, error) {
 		fmt.Sprintf("figsize %v in at %d dpi: lower FigSize or WidthRatios", size, plotDPI)); err != nil {
 		return nil, err
 	}
-	r.w, r.h = int(size[0]*plotDPI), int(size[1]*plotDPI) // matplotlib truncates
-	if r.w <= 0 || r.h <= 0 {
-		return nil, fmt.Errorf("figsize %v is less than a pixel", size)
+	var err error
+	if r.w, r.h, err = figurePixels(size); err != nil {
+		return nil, err
 	}
 	r.cells = subplotRow(size[0]*plotDPI, size[1]*plotDPI, r.h, ratios)
 	return r, nil

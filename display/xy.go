@@ -142,13 +142,11 @@ func plotXY(panels []XYPanel, o XYOptions, kind AxesKind) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, h := int(size[0]*plotDPI), int(size[1]*plotDPI)
-	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("figsize %v is less than a pixel", size)
+	w, h, err := figurePixels(size)
+	if err != nil {
+		return nil, err
 	}
-	fw, fh := size[0]*plotDPI, size[1]*plotDPI
-	box := rectF{X: subLeft * fw, Y: float64(h) - subTop*fh, W: (subRight - subLeft) * fw, H: (subTop - subBottom) * fh}
-	cells := gridCells(box, rows, cols, nil)
+	cells := gridCells(subplotBox(size[0]*plotDPI, size[1]*plotDPI, h), rows, cols, nil)
 	return drawXYFigure(w, h, panels, cells[:len(panels)], kind)
 }
 
