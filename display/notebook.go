@@ -26,6 +26,43 @@ var stdout io.Writer = os.Stdout
 // inNotebook reports whether we run inside a GoNB cell.
 var inNotebook = func() bool { return gonbui.IsNotebook }
 
+// How display talks to the GoNB kernel; variables so that tests can watch the
+// messages and their order.
+var (
+	sendPNG    = gonbui.DisplayPng
+	sendHTML   = gonbui.DisplayHTML
+	updateHTML = gonbui.UpdateHTML
+	syncKernel = func() { within(kernelSyncTimeout, gonbui.Sync) }
+)
+
+// kernelSyncTimeout bounds the wait for GoNB's acknowledgement: a kernel that
+// never answers delays a cell by this much, not forever.
+const kernelSyncTimeout = 10 * time.Second
+
+// toNotebook sends one display message and waits until GoNB has read it.
+// GoNB v0.11.1 closes its end of the display pipe as soon as the cell's
+// program exits, so a figure still in the pipe then is dropped without a
+// word; on a loaded machine that left figure cells empty. gonbui.Sync returns
+// once the kernel has read everything sent before it.
+func toNotebook(send func()) {
+	send()
+	syncKernel()
+}
+
+// within runs f and returns when it does or after d, whichever comes first
+// (f is left running in the second case).
+func within(d time.Duration, f func()) {
+	done := make(chan struct{})
+	go func() {
+		f()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
 // Show displays the figure inline under GoNB; elsewhere it writes a PNG into
 // $GOPLENOPTIC_FIGURES (default ./figures) and prints its path on stdout.
 func (f *Figure) Show() error {
@@ -35,7 +72,7 @@ func (f *Figure) Show() error {
 			return err
 		}
 		if inNotebook() {
-			gonbui.DisplayPng(b)
+			toNotebook(func() { sendPNG(b) })
 			return nil
 		}
 		return writeShown("figure", ".png", b)
@@ -53,9 +90,9 @@ func (a *Animation) Show() error {
 			video, err := a.videoHTML()
 			switch {
 			case err == nil:
-				gonbui.DisplayHTML(video)
+				toNotebook(func() { sendHTML(video) })
 			case errors.Is(err, ErrNoFFmpeg):
-				gonbui.DisplayHTML(a.HTML())
+				toNotebook(func() { sendHTML(a.HTML()) })
 			default:
 				return err
 			}
@@ -181,7 +218,7 @@ func (l *Live) draw(losses []float64, current *tensors.Tensor, final bool) error
 	if err != nil {
 		return err
 	}
-	gonbui.UpdateHTML(l.id, page)
+	toNotebook(func() { updateHTML(l.id, page) })
 	return nil
 }
 

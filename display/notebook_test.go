@@ -138,3 +138,57 @@ func TestLive(t *testing.T) {
 		t.Errorf("two-pixel live image zoom %v, want 32", f.Axes[0].Zoom)
 	}
 }
+
+// TestNotebookMessagesWaitForTheKernel: under GoNB every figure, animation
+// and live redraw is followed by a sync with the kernel, so that a cell's
+// program cannot exit with its last figure still in the pipe.
+func TestNotebookMessagesWaitForTheKernel(t *testing.T) {
+	var log []string
+	oldIn, oldPNG, oldHTML, oldUpdate, oldSync := inNotebook, sendPNG, sendHTML, updateHTML, syncKernel
+	t.Cleanup(func() {
+		inNotebook, sendPNG, sendHTML, updateHTML, syncKernel = oldIn, oldPNG, oldHTML, oldUpdate, oldSync
+	})
+	inNotebook = func() bool { return true }
+	sendPNG = func(b []byte) { log = append(log, "png") }
+	sendHTML = func(string) { log = append(log, "html") }
+	updateHTML = func(id, _ string) { log = append(log, "update "+id) }
+	syncKernel = func() { log = append(log, "sync") }
+
+	f, err := imshowOne(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Show(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []Panel{PanelMetamer}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Show(); err != nil {
+		t.Fatal(err)
+	}
+	l := &Live{id: "live"}
+	if err := l.Final([]float64{1, 0.5}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "png sync html sync update live sync"
+	if got := strings.Join(log, " "); got != want {
+		t.Errorf("messages to the kernel: %q, want %q", got, want)
+	}
+}
+
+// TestWithin: a kernel that never acknowledges delays a cell by the
+// timeout, not forever.
+func TestWithin(t *testing.T) {
+	start := time.Now()
+	within(50*time.Millisecond, func() { select {} })
+	if d := time.Since(start); d < 50*time.Millisecond || d > 5*time.Second {
+		t.Errorf("within a blocked call returned after %v, want ≈ 50 ms", d)
+	}
+	ran := false
+	within(time.Minute, func() { ran = true })
+	if !ran {
+		t.Error("within returned before f")
+	}
+}

@@ -3,11 +3,13 @@ package kernel
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +35,8 @@ type Output struct {
 	Name       string         `json:"name"`
 	Text       any            `json:"text"`
 	Data       map[string]any `json:"data"`
+	Ename      string         `json:"ename"`
+	Evalue     string         `json:"evalue"`
 }
 
 func joinText(v any) string {
@@ -61,6 +65,27 @@ func (c Cell) Stdout() string {
 		}
 	}
 	return b.String()
+}
+
+// outputSummary lists a cell's outputs, for a failure message: each one's
+// type, MIME types and first characters.
+func (c Cell) outputSummary() string {
+	if len(c.Outputs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, o := range c.Outputs {
+		desc := o.OutputType
+		if o.Name != "" {
+			desc += " " + o.Name
+		}
+		desc += " " + strings.Join(slices.Sorted(maps.Keys(o.Data)), " ")
+		if text := joinText(o.Text) + o.Ename + o.Evalue; text != "" {
+			desc += fmt.Sprintf(" %.200q", text)
+		}
+		parts = append(parts, desc)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // HasImage reports whether a cell shows a picture: a PNG/SVG output or HTML
@@ -197,6 +222,30 @@ func executedIntroduction(t *testing.T) string { return executedNotebooks(t) }
 // figureCall matches the calls that show a figure in a notebook cell.
 var figureCall = regexp.MustCompile(`\bnb\.(Imshow|Show|PyrShow)\(|metamerGrid\(|(?m)^\s*show[A-Z][A-Za-z]*\(`)
 
+// checkCell reports a code cell's error outputs and writes to stderr and,
+// if it shows a figure (a figure call after its %% line), a missing
+// picture; it returns whether it is a figure cell.
+func checkCell(t *testing.T, i int, c Cell) bool {
+	t.Helper()
+	src := c.SourceText()
+	for _, o := range c.Outputs {
+		if o.OutputType == "error" {
+			t.Errorf("cell %d:\n%s\nhas an error output: %s", i, src, c.outputSummary())
+		}
+		if o.OutputType == "stream" && o.Name == "stderr" {
+			t.Errorf("cell %d writes to stderr: %q", i, joinText(o.Text))
+		}
+	}
+	k := strings.Index(src, "%%")
+	if k < 0 || !figureCall.MatchString(src[k:]) {
+		return false
+	}
+	if !c.HasImage() {
+		t.Errorf("figure cell %d:\n%s\nshows no image; its outputs: %s", i, src, c.outputSummary())
+	}
+	return true
+}
+
 // TestAllNotebooks checks every executed notebook: no error output, nothing
 // on stderr, a picture in every cell that shows a figure, and GoNB's log
 // kept out of the run's output.
@@ -208,23 +257,8 @@ func TestAllNotebooks(t *testing.T) {
 			nb := readNotebook(t, filepath.Join(dir, name))
 			figures := 0
 			for i, c := range nb.Cells {
-				if c.CellType != "code" {
-					continue
-				}
-				src := c.SourceText()
-				for _, o := range c.Outputs {
-					if o.OutputType == "error" {
-						t.Errorf("cell %d has an error output:\n%s", i, src)
-					}
-					if o.OutputType == "stream" && o.Name == "stderr" {
-						t.Errorf("cell %d writes to stderr: %q", i, joinText(o.Text))
-					}
-				}
-				if k := strings.Index(src, "%%"); k >= 0 && figureCall.MatchString(src[k:]) {
+				if c.CellType == "code" && checkCell(t, i, c) {
 					figures++
-					if !c.HasImage() {
-						t.Errorf("figure cell %d shows no image:\n%s", i, src)
-					}
 				}
 			}
 			if figures == 0 {
@@ -250,23 +284,10 @@ func TestIntroductionNotebook(t *testing.T) {
 		if c.CellType != "code" {
 			continue
 		}
-		src := c.SourceText()
-		sources.WriteString(src)
-		for _, o := range c.Outputs {
-			if o.OutputType == "error" {
-				t.Errorf("cell %d has an error output:\n%s", i, src)
-			}
-			if o.OutputType == "stream" && o.Name == "stderr" {
-				t.Errorf("cell %d writes to stderr: %q", i, joinText(o.Text))
-			}
-		}
+		sources.WriteString(c.SourceText())
 		stdout.WriteString(c.Stdout())
-		if body := src[strings.Index(src, "%%")+1:]; strings.Contains(src, "%%") &&
-			(strings.Contains(body, "nb.Imshow(") || strings.Contains(body, "nb.Show(") || strings.Contains(body, "metamerGrid(")) {
+		if checkCell(t, i, c) {
 			figures++
-			if !c.HasImage() {
-				t.Errorf("figure cell %d shows no image:\n%s", i, src)
-			}
 		}
 	}
 	if figures < 19 { // the tutorial's cells 2, 6, 8-11, 13, 14, 16, 17, 19, 21, 22, 24, 26-30
