@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -32,26 +33,43 @@ var (
 	sendPNG    = gonbui.DisplayPng
 	sendHTML   = gonbui.DisplayHTML
 	updateHTML = gonbui.UpdateHTML
-	syncKernel = func() { within(kernelSyncTimeout, gonbui.Sync) }
+	pipeError  = gonbui.Error
+	syncKernel = func() bool { return within(kernelSyncTimeout, gonbui.Sync) }
 )
 
-// kernelSyncTimeout bounds the wait for GoNB's acknowledgement: a kernel that
-// never answers delays a cell by this much, not forever.
+// kernelSyncTimeout bounds the wait for GoNB's acknowledgement of one
+// message (not the send itself, which blocks while GoNB reads).
 const kernelSyncTimeout = 10 * time.Second
+
+// kernelSilent is set once GoNB has failed to acknowledge a message in time;
+// later messages are sent without waiting, so a silent kernel costs one
+// timeout, not one per live redraw.
+var kernelSilent atomic.Bool
 
 // toNotebook sends one display message and waits until GoNB has read it.
 // GoNB v0.11.1 closes its end of the display pipe as soon as the cell's
 // program exits, so a figure still in the pipe then is dropped without a
 // word; on a loaded machine that left figure cells empty. gonbui.Sync returns
-// once the kernel has read everything sent before it.
-func toNotebook(send func()) {
+// once the kernel has read everything sent before it. The error says the
+// message is lost (the pipe to GoNB broke) or may be (no acknowledgement).
+func toNotebook(send func()) error {
 	send()
-	syncKernel()
+	if err := pipeError(); err != nil {
+		return fmt.Errorf("the figure did not reach GoNB: %w", err)
+	}
+	if kernelSilent.Load() {
+		return nil
+	}
+	if !syncKernel() {
+		kernelSilent.Store(true)
+		return fmt.Errorf("GoNB did not acknowledge the figure within %v; it may not show", kernelSyncTimeout)
+	}
+	return nil
 }
 
-// within runs f and returns when it does or after d, whichever comes first
-// (f is left running in the second case).
-func within(d time.Duration, f func()) {
+// within runs f and reports whether it returned within d (if not, f is left
+// running).
+func within(d time.Duration, f func()) bool {
 	done := make(chan struct{})
 	go func() {
 		f()
@@ -59,7 +77,9 @@ func within(d time.Duration, f func()) {
 	}()
 	select {
 	case <-done:
+		return true
 	case <-time.After(d):
+		return false
 	}
 }
 
@@ -72,8 +92,7 @@ func (f *Figure) Show() error {
 			return err
 		}
 		if inNotebook() {
-			toNotebook(func() { sendPNG(b) })
-			return nil
+			return toNotebook(func() { sendPNG(b) })
 		}
 		return writeShown("figure", ".png", b)
 	})
@@ -90,13 +109,12 @@ func (a *Animation) Show() error {
 			video, err := a.videoHTML()
 			switch {
 			case err == nil:
-				toNotebook(func() { sendHTML(video) })
+				return toNotebook(func() { sendHTML(video) })
 			case errors.Is(err, ErrNoFFmpeg):
-				toNotebook(func() { sendHTML(a.HTML()) })
+				return toNotebook(func() { sendHTML(a.HTML()) })
 			default:
 				return err
 			}
-			return nil
 		}
 		return writeShown("animation", ".html", []byte(htmlPage(a.HTML())))
 	})
@@ -218,8 +236,7 @@ func (l *Live) draw(losses []float64, current *tensors.Tensor, final bool) error
 	if err != nil {
 		return err
 	}
-	toNotebook(func() { updateHTML(l.id, page) })
-	return nil
+	return toNotebook(func() { updateHTML(l.id, page) })
 }
 
 // html is the live view's HTML block: title, status line, loss curve and

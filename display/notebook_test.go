@@ -2,6 +2,7 @@ package display
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,18 +142,24 @@ func TestLive(t *testing.T) {
 
 // TestNotebookMessagesWaitForTheKernel: under GoNB every figure, animation
 // and live redraw is followed by a sync with the kernel, so that a cell's
-// program cannot exit with its last figure still in the pipe.
+// program cannot exit with its last figure still in the pipe; a broken pipe
+// or a kernel that does not answer is an error, and after one timeout the
+// messages are sent without waiting.
 func TestNotebookMessagesWaitForTheKernel(t *testing.T) {
 	var log []string
-	oldIn, oldPNG, oldHTML, oldUpdate, oldSync := inNotebook, sendPNG, sendHTML, updateHTML, syncKernel
+	var pipeErr error
+	acknowledge := true
+	oldIn, oldPNG, oldHTML, oldUpdate, oldPipe, oldSync := inNotebook, sendPNG, sendHTML, updateHTML, pipeError, syncKernel
 	t.Cleanup(func() {
-		inNotebook, sendPNG, sendHTML, updateHTML, syncKernel = oldIn, oldPNG, oldHTML, oldUpdate, oldSync
+		inNotebook, sendPNG, sendHTML, updateHTML, pipeError, syncKernel = oldIn, oldPNG, oldHTML, oldUpdate, oldPipe, oldSync
+		kernelSilent.Store(false)
 	})
 	inNotebook = func() bool { return true }
 	sendPNG = func(b []byte) { log = append(log, "png") }
 	sendHTML = func(string) { log = append(log, "html") }
 	updateHTML = func(id, _ string) { log = append(log, "update "+id) }
-	syncKernel = func() { log = append(log, "sync") }
+	pipeError = func() error { return pipeErr }
+	syncKernel = func() bool { log = append(log, "sync"); return acknowledge }
 
 	f, err := imshowOne(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
 	if err != nil {
@@ -176,19 +183,35 @@ func TestNotebookMessagesWaitForTheKernel(t *testing.T) {
 	if got := strings.Join(log, " "); got != want {
 		t.Errorf("messages to the kernel: %q, want %q", got, want)
 	}
+
+	pipeErr = errors.New("broken pipe")
+	if err := f.Show(); err == nil || err.Error() != "display: Show: the figure did not reach GoNB: broken pipe" {
+		t.Errorf("Show on a broken pipe: %v", err)
+	}
+	pipeErr, acknowledge, log = nil, false, nil
+	if err := f.Show(); err == nil || !strings.HasPrefix(err.Error(), "display: Show: GoNB did not acknowledge the figure within 10s") {
+		t.Errorf("Show without an acknowledgement: %v", err)
+	}
+	if err := l.Final([]float64{1, 0.5}, nil); err != nil {
+		t.Errorf("after one timeout: %v", err)
+	}
+	if got := strings.Join(log, " "); got != "png sync update live" {
+		t.Errorf("messages after a timeout: %q, want one sync only", got)
+	}
 }
 
 // TestWithin: a kernel that never acknowledges delays a cell by the
 // timeout, not forever.
 func TestWithin(t *testing.T) {
 	start := time.Now()
-	within(50*time.Millisecond, func() { select {} })
+	if within(50*time.Millisecond, func() { select {} }) {
+		t.Error("within reported a blocked call as returned")
+	}
 	if d := time.Since(start); d < 50*time.Millisecond || d > 5*time.Second {
 		t.Errorf("within a blocked call returned after %v, want ≈ 50 ms", d)
 	}
 	ran := false
-	within(time.Minute, func() { ran = true })
-	if !ran {
+	if !within(time.Minute, func() { ran = true }) || !ran {
 		t.Error("within returned before f")
 	}
 }

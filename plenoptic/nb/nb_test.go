@@ -99,3 +99,30 @@ type blur struct{}
 func (b *blur) Forward(x *graph.Node) *graph.Node {
 	return graph.MulScalar(graph.Add(x, graph.Sqrt(graph.AddScalar(graph.Square(x), 1))), 0.5)
 }
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestLiveViewFailureKeepsTheSynthesis: a live view that cannot be drawn
+// warns once and stops redrawing; it does not stop the cell.
+func TestLiveViewFailureKeepsTheSynthesis(t *testing.T) {
+	var warn strings.Builder
+	oldLog, oldWarn := liveLog, liveWarn
+	liveLog, liveWarn = failingWriter{}, &warn
+	defer func() { liveLog, liveWarn = oldLog, oldWarn }()
+	progress := Live("Metamer")
+	err := stopped(t, func() {
+		progress(synth.Progress{Losses: []float64{1}})
+		progress(synth.Progress{Losses: []float64{1, 0.5}})
+		progress(synth.Progress{Losses: []float64{1, 0.5}, Done: true})
+	})
+	if err != nil {
+		t.Fatalf("a failing live view stopped the cell: %v", err)
+	}
+	want := `nb: warning: live view "Metamer": display: Live.Update: disk full; the synthesis goes on without it` + "\n"
+	if warn.String() != want {
+		t.Errorf("warnings %q, want %q", warn.String(), want)
+	}
+}

@@ -1,6 +1,10 @@
 package nb
 
 import (
+	"fmt"
+	"io"
+	"os"
+
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/goplenoptic/goplenoptic/display"
 	"github.com/goplenoptic/goplenoptic/plenoptic/models"
@@ -11,11 +15,14 @@ import (
 // Live returns a progress callback that shows a synthesis while it runs:
 // under GoNB a small view (loss curve and current image, titled title)
 // redrawn in place at most twice a second, elsewhere a terminal line. Use it
-// as SynthesizeOptions.Progress (nb's syntheses use it by default).
+// as SynthesizeOptions.Progress (nb's syntheses use it by default). A view
+// that cannot be drawn does not stop the synthesis: its error is printed
+// once on stderr and the view stops redrawing.
 func Live(title string) func(synth.Progress) {
-	live := &display.Live{Title: title}
+	live := &display.Live{Title: title, Log: liveLog}
+	failed := false
 	return func(p synth.Progress) {
-		if !p.Done && !live.Due() {
+		if failed || !p.Done && !live.Due() {
 			return
 		}
 		cur, err := p.Current()
@@ -23,12 +30,20 @@ func Live(title string) func(synth.Progress) {
 			cur = nil // eigendistortion stages without an image: show the loss alone
 		}
 		if p.Done {
-			Check(live.Final(p.Losses, cur))
+			err = live.Final(p.Losses, cur)
 		} else {
-			Check(live.Update(p.Losses, cur))
+			err = live.Update(p.Losses, cur)
+		}
+		if err != nil {
+			failed = true
+			fmt.Fprintf(liveWarn, "nb: warning: live view %q: %v; the synthesis goes on without it\n", title, err)
 		}
 	}
 }
+
+// Where Live writes outside GoNB (its terminal line) and its warnings;
+// variables for tests.
+var liveLog, liveWarn io.Writer = os.Stderr, os.Stderr
 
 // The embedded types are named by aliases so that the embedded fields do
 // not shadow the accessors of the same name (Metamer()).

@@ -1,6 +1,7 @@
 // Package backendtest gives tests the backends to run on: XLA CPU through the
 // PJRT plugin (required: a missing plugin fails the test with the set-up
-// command to run) and the pure-Go backend.
+// command to run) and the pure-Go backend; and benchmarks a per-iteration
+// timer (StepTimer).
 package backendtest
 
 import (
@@ -78,9 +79,9 @@ func Main(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// StepTimer records the times between successive calls of Tick: the
-// per-iteration times of a benchmarked synthesis, whose progress callback
-// ticks once per iteration.
+// StepTimer records the times between successive calls of Tick, one per
+// iteration of a benchmarked loop (a synthesis's progress callback, or the
+// loop itself).
 type StepTimer struct {
 	last  time.Time
 	times []time.Duration

@@ -76,7 +76,8 @@ func transform2(c C, sign float64, norm Norm) C {
 	return C{Re: pick(y, 0), Im: pick(y, 1)}
 }
 
-// fftChunkBytes is the most data one XLA FFT is given. XLA's CPU FFT
+// fftChunkBytes is the most data one XLA FFT is given (an image larger than
+// that is transformed alone). XLA's CPU FFT
 // (DUCC) transforms a batch axis by axis, each pass over the whole batch:
 // once the batch outgrows the core's cache, every pass goes to memory.
 // Measured on this project's 2-core machine, a 256×256 complex64 pair
@@ -86,12 +87,16 @@ func transform2(c C, sign float64, norm Norm) C {
 const fftChunkBytes = 512 << 10
 
 // chunked applies the 2-D transform fft (over the last two axes) to v in
-// groups of images of at most fftChunkBytes each, concatenated back: the
-// same values, computed in cache-sized pieces.
+// groups of images of at most fftChunkBytes each (or one image, if larger),
+// concatenated back: the same values, computed in cache-sized pieces. The
+// graph holds one FFT per group, so a batch of n large images adds n FFTs.
 func chunked(v *graph.Node, fft func(*graph.Node) *graph.Node) *graph.Node {
 	dims := v.Shape().Dimensions
 	r := len(dims)
 	h, w := dims[r-2], dims[r-1]
+	if h*w == 0 {
+		return fft(v)
+	}
 	images := v.Shape().Size() / (h * w)
 	per := max(1, fftChunkBytes/(h*w*v.DType().Size()))
 	if images <= per {
