@@ -19,22 +19,30 @@ func captureStdout(t *testing.T) *bytes.Buffer {
 	return &buf
 }
 
-func TestShowWritesFiles(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "figs")
-	t.Setenv(EnvFiguresDir, dir)
-	out := captureStdout(t)
+// smallFigureAndAnimation returns a 4×4 image figure and a four-frame
+// animation of a fake metamer, for the tests of showing them.
+func smallFigureAndAnimation(t *testing.T) (*Figure, *Animation) {
+	t.Helper()
 	f, err := imshowOne(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []Panel{PanelMetamer}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, a
+}
+
+func TestShowWritesFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "figs")
+	t.Setenv(EnvFiguresDir, dir)
+	out := captureStdout(t)
+	f, a := smallFigureAndAnimation(t)
 	for i := 0; i < 2; i++ {
 		if err := f.Show(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []Panel{PanelMetamer}}})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if err := a.Show(); err != nil {
 		t.Fatal(err)
@@ -161,15 +169,8 @@ func TestNotebookMessagesWaitForTheKernel(t *testing.T) {
 	pipeError = func() error { return pipeErr }
 	syncKernel = func() bool { log = append(log, "sync"); return acknowledge }
 
-	f, err := imshowOne(ramp(1, 1, 4, 4, 0, 1), ImshowOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, a := smallFigureAndAnimation(t)
 	if err := f.Show(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Animate(newFakeMetamer(ramp(1, 1, 8, 8, 0, 1.0/64), 4, 1, 1), AnimateOptions{StatusOptions: StatusOptions{IncludedPlots: []Panel{PanelMetamer}}})
-	if err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Show(); err != nil {
