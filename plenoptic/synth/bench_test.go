@@ -11,12 +11,14 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/goplenoptic/goplenoptic/plenoptic/backend"
 	"github.com/goplenoptic/goplenoptic/plenoptic/filters"
 	"github.com/goplenoptic/goplenoptic/plenoptic/internal/backendtest"
 )
 
 // The matrix-product FLOP limit of this machine: a GoMLX DotGeneral of two
-// 2048×2048 float32 matrices on XLA CPU (best of 7 after a warm-up),
+// 2048×2048 float32 matrices on the first test backend (XLA CPU unless
+// $GOPLENOPTIC_TEST_BACKENDS says otherwise; best of 7 after a warm-up),
 // measured once per test binary and reported by BenchmarkMatmulPeak and
 // beside every step (the x-limit metric).
 var (
@@ -26,7 +28,7 @@ var (
 
 func matmulPeak(b *testing.B) float64 {
 	peakOnce.Do(func() {
-		be := backendtestGet(b, "xla:cpu")
+		be := backendtestGet(b, backendtest.Names[0])
 		const n = 2048
 		r := rand.New(rand.NewPCG(1, 2))
 		data := func() []float32 {
@@ -116,12 +118,12 @@ func reportStep(b *testing.B, st *backendtest.StepTimer, flops float64) {
 // MFLOP the reference work (stepFLOPs) and x-limit the median over the
 // time that work takes at the measured FLOP limit.
 func BenchmarkMetamerStep(b *testing.B) {
-	for _, be := range []string{"xla:cpu", "go"} {
+	for _, be := range backendtest.Names {
 		for _, tm := range tutorialModels {
 			for _, batch := range []int{1, 3} {
 				b.Run(fmt.Sprintf("%s/%s/B=%d", be, tm.name, batch), func(b *testing.B) {
 					back := backendtestGet(b, be)
-					if be == "xla:cpu" {
+					if be != backend.PureGo {
 						matmulPeak(b)
 					}
 					img, init := einstein(b), curie(b)
@@ -150,7 +152,7 @@ func BenchmarkMetamerStep(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.StopTimer()
-					if be == "xla:cpu" {
+					if be != backend.PureGo {
 						reportStep(b, &st, stepFLOPs(tm.name, batch, false))
 					}
 				})
@@ -163,11 +165,11 @@ func BenchmarkMetamerStep(b *testing.B) {
 // product F v = Jᵀ(J v), the shift, the normalisation and the Rayleigh
 // quotient) on a 256×256 image; metrics as BenchmarkMetamerStep's.
 func BenchmarkFisherProduct(b *testing.B) {
-	for _, be := range []string{"xla:cpu", "go"} {
+	for _, be := range backendtest.Names {
 		for _, tm := range tutorialModels {
 			b.Run(fmt.Sprintf("%s/%s", be, tm.name), func(b *testing.B) {
 				back := backendtestGet(b, be)
-				if be == "xla:cpu" {
+				if be != backend.PureGo {
 					matmulPeak(b)
 				}
 				e, _ := newEig(b, back, flat(b, einstein(b)), []int{1, 1, 256, 256}, tm.model)
@@ -199,7 +201,7 @@ func BenchmarkFisherProduct(b *testing.B) {
 					st.Tick()
 				}
 				b.StopTimer()
-				if be == "xla:cpu" {
+				if be != backend.PureGo {
 					reportStep(b, &st, stepFLOPs(tm.name, 1, true))
 				}
 			})
@@ -213,7 +215,7 @@ func BenchmarkFisherProduct(b *testing.B) {
 // 0.04, default Adam): objective, gradient, update, the recorded norms and
 // both metrics of the new image, in one execution.
 func BenchmarkMADStep(b *testing.B) {
-	for _, be := range []string{"xla:cpu", "go"} {
+	for _, be := range backendtest.Names {
 		b.Run(be+"/ssim_mse", func(b *testing.B) {
 			m, err := NewMADCompetition(curie(b), oneMinusSSIM, madParityMetrics["mse"], Minimize, MADOptions{
 				Backend: backendtestGet(b, be), InitialNoise: 0.04, Seed: 1, MetricTradeoffLambda: 1e4, Log: io.Discard})

@@ -5,7 +5,10 @@ plenoptic 1.1.0 on CPU torch with 2 threads.
 
 Run with the reference venv (testdata/reference/setup_venv.sh creates it):
 
-    .venv-ref/bin/python testdata/bench/plenoptic_bench.py [--iters N] [--only REGEX]
+    .venv-ref/bin/python testdata/bench/plenoptic_bench.py [--iters N] [--only REGEX] [--device cuda]
+
+--device cuda runs the same workloads on the GPU (testdata/bench/gpu_run.sh does, on a GPU
+machine); the timings then end with torch.cuda.synchronize().
 
 Prints one JSON object: {"meta": {...}, "ms_per_iter": {workload: milliseconds}}.
 Workload names match the Go benchmarks:
@@ -58,6 +61,14 @@ from plenoptic.tools.conv import same_padding  # noqa: E402
 torch.set_num_threads(2)
 torch.set_default_dtype(torch.float32)
 
+# DEVICE is where the workloads run (--device); sync waits for it.
+DEVICE = torch.device("cpu")
+
+
+def sync():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
 
 class Gaussian(torch.nn.Module):
     """The tutorial notebook's Gaussian (spec §3.0)."""
@@ -88,6 +99,7 @@ def tutorial_models():
     for m in models.values():
         po.tools.remove_grad(m)
         m.eval()
+        m.to(DEVICE)
     return models
 
 
@@ -96,6 +108,7 @@ def time_metamer(model, img, init, iters):
     met.synthesize(max_iter=3, stop_criterion=-1)  # warm up, creates the optimizer
     t0 = time.perf_counter()
     met.synthesize(max_iter=iters, stop_criterion=-1)
+    sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
@@ -106,7 +119,7 @@ def time_power(model, img, iters):
         eig = po.synthesize.Eigendistortion(img, model)
     x, y = eig._image_flat, eig._representation_flat
     dummy = torch.ones_like(y, requires_grad=True)
-    v = torch.randn(len(x), 1)
+    v = torch.randn(len(x), 1, device=DEVICE)
     v = v / torch.linalg.vector_norm(v, dim=0, keepdim=True)
 
     def step(v):
@@ -121,6 +134,7 @@ def time_power(model, img, iters):
     for _ in range(iters):
         v, lam = step(v)
         lam.item()
+    sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
@@ -146,17 +160,19 @@ def time_metric(metric, x, ref, iters):
     t0 = time.perf_counter()
     for _ in range(iters):
         step()
+    sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
 def time_pyramid(img, iters):
-    pyr = po.simulate.SteerablePyramidFreq(img.shape[-2:])
+    pyr = po.simulate.SteerablePyramidFreq(img.shape[-2:]).to(DEVICE)
     with torch.no_grad():
         for _ in range(2):
             pyr.recon_pyr(pyr(img))
         t0 = time.perf_counter()
         for _ in range(iters):
             pyr.recon_pyr(pyr(img))
+        sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
@@ -164,14 +180,14 @@ def ps_model(img):
     model = po.simulate.PortillaSimoncelli(img.shape[-2:])
     po.tools.remove_grad(model)
     model.eval()
-    return model
+    return model.to(DEVICE)
 
 
 def time_ps_gradient(img, iters):
     model = ps_model(img)
     target = model(img)
     gen = torch.Generator().manual_seed(1)
-    x = torch.rand(img.shape, generator=gen).requires_grad_()  # uniform noise, as a metamer's start
+    x = torch.rand(img.shape, generator=gen).to(DEVICE).requires_grad_()  # uniform noise, as a metamer's start
     for _ in range(2):
         x.grad = None
         po.tools.optim.l2_norm(model(x), target).backward()
@@ -181,6 +197,7 @@ def time_ps_gradient(img, iters):
         loss = po.tools.optim.l2_norm(model(x), target)
         loss.backward()
         loss.item()
+    sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
@@ -190,6 +207,7 @@ def time_ps_metamer(img, iters):
     met.synthesize(max_iter=2, stop_criterion=-1)
     t0 = time.perf_counter()
     met.synthesize(max_iter=iters, stop_criterion=-1)
+    sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
@@ -203,6 +221,7 @@ def time_mad(img, iters):
     mad.synthesize(max_iter=3, stop_criterion=-1)  # warm up, creates the optimizer
     t0 = time.perf_counter()
     mad.synthesize(max_iter=iters, stop_criterion=-1)
+    sync()
     return (time.perf_counter() - t0) / iters * 1e3
 
 
@@ -210,9 +229,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--only", default="")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     args = ap.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
     torch.manual_seed(0)
-    img, curie = po.data.einstein(), po.data.curie()
+    img, curie = po.data.einstein().to(DEVICE), po.data.curie().to(DEVICE)
     models = tutorial_models()
     out = {}
     for name, model in models.items():
@@ -233,7 +255,7 @@ def main():
         if args.only and not re.search(args.only, key):
             continue
         out[key] = time_metric(metric, curie, img, args.iters)
-    reptile = po.data.reptile_skin()
+    reptile = po.data.reptile_skin().to(DEVICE)
     for key, fn in [("pyramid_fwd_inv/256", lambda: time_pyramid(img, args.iters)),
                     ("ps_forward_gradient/256", lambda: time_ps_gradient(reptile, args.iters)),
                     ("ps_metamer_step/256", lambda: time_ps_metamer(reptile, args.iters))]:
@@ -251,6 +273,7 @@ def main():
         "torch_num_threads": torch.get_num_threads(),
         "iters": args.iters,
         "cpu_count": os.cpu_count(),
+        "device": str(DEVICE) if DEVICE.type == "cpu" else torch.cuda.get_device_name(DEVICE),
     }
     print(json.dumps({"meta": meta, "ms_per_iter": out}, indent=1))
 

@@ -6,6 +6,7 @@ package backendtest
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -22,8 +23,30 @@ var (
 	logged = map[string]bool{}
 )
 
-// Names lists the backends every parity test runs on.
-var Names = []string{backend.XLACPU, backend.PureGo}
+// Names lists the backends every parity test runs on: XLA CPU and pure Go,
+// or the comma-separated list in $GOPLENOPTIC_TEST_BACKENDS (on a GPU
+// machine "xla:cuda,go" runs the tests that use Names[0] on CUDA).
+var Names = testBackends(os.Getenv(EnvTestBackends))
+
+// EnvTestBackends names the variable that overrides Names.
+const EnvTestBackends = "GOPLENOPTIC_TEST_BACKENDS"
+
+// testBackends parses the override (empty: the default pair); an unknown
+// name stops the test binary with the list of valid ones.
+func testBackends(list string) []string {
+	if strings.TrimSpace(list) == "" {
+		return []string{backend.XLACPU, backend.PureGo}
+	}
+	var names []string
+	for _, n := range strings.Split(list, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.Contains([]string{backend.XLACPU, backend.XLACUDA, backend.PureGo}, n) {
+			panic(fmt.Sprintf("backendtest: %s=%q: %q is not one of %q, %q, %q", EnvTestBackends, list, n, backend.XLACPU, backend.XLACUDA, backend.PureGo))
+		}
+		names = append(names, n)
+	}
+	return names
+}
 
 // Get returns the named backend, started once per test binary. It logs the
 // backend (with the plugin file and its PJRT C API version) the first time.
