@@ -50,6 +50,9 @@ const (
 	PureGo  = "go"
 )
 
+// Known lists the backend names Start accepts.
+var Known = []string{XLACPU, XLACUDA, PureGo}
+
 // pluginFiles maps an XLA backend to the plugin file `make setup` installs.
 var pluginFiles = map[string]string{
 	XLACPU:  "pjrt_c_api_cpu_plugin.so",
@@ -226,7 +229,7 @@ func start(name string) (backends.Backend, Info, error) {
 	case PureGo:
 		return startGo("")
 	}
-	return nil, Info{}, fmt.Errorf("backend: %q is not one of %q, %q, %q (set %s to one of them)", name, XLACPU, XLACUDA, PureGo, EnvBackend)
+	return nil, Info{}, fmt.Errorf("backend: %q is not one of %s (set %s to one of them)", name, quoted(Known), EnvBackend)
 }
 
 // prepare forbids GoMLX's downloads and points it at the project's plugins.
@@ -335,4 +338,13 @@ func findPlugin(file string) (string, bool) {
 func hasNVIDIADevice() bool {
 	_, err := os.Stat("/dev/nvidia0")
 	return err == nil
+}
+
+// quoted writes names as "a", "b", "c" for error messages.
+func quoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
