@@ -131,11 +131,21 @@ func (cs *CenterSurround) rebuild() error {
 // Forward convolves the single-channel input x ([B, 1, H, W]) with each
 // channel's filter, giving [B, OutChannels, H, W].
 func (cs *CenterSurround) Forward(x *graph.Node) *graph.Node {
+	return filters.Conv2D(x, cs.weights(), 1, cs.padMode)
+}
+
+// Gram applies the model's Fisher matrix JᵀJ to v (see Gramian).
+func (cs *CenterSurround) Gram(v *graph.Node) (*graph.Node, bool) {
+	return filters.Conv2DGram(v, cs.weights(), 1, cs.padMode)
+}
+
+// weights returns the filters as Conv2D's weights: one input channel each.
+func (cs *CenterSurround) weights() [][]filters.Kernel {
 	w := make([][]filters.Kernel, len(cs.kernels))
 	for o, k := range cs.kernels {
 		w[o] = []filters.Kernel{k}
 	}
-	return filters.Conv2D(x, w, 1, cs.padMode)
+	return w
 }
 
 // Kernels returns the filters, one per output channel (plenoptic's filt).

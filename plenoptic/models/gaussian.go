@@ -50,6 +50,11 @@ func (m *GaussianBlur) Forward(x *graph.Node) *graph.Node {
 	return filters.Conv2D(x, [][]filters.Kernel{{m.kernel}}, 1, filters.Circular)
 }
 
+// Gram applies the model's Fisher matrix JᵀJ to v (see Gramian).
+func (m *GaussianBlur) Gram(v *graph.Node) (*graph.Node, bool) {
+	return filters.Conv2DGram(v, [][]filters.Kernel{{m.kernel}}, 1, filters.Circular)
+}
+
 // Kernel returns the model's convolution kernel.
 func (m *GaussianBlur) Kernel() filters.Kernel { return m.kernel }
 
@@ -152,11 +157,21 @@ func (g *Gaussian) Forward(x *graph.Node) *graph.Node { return g.forward(x, 1) }
 // forward applies the kernels with torch's groups: 1 (every output channel
 // from all input channels) or the number of channels (one kernel per channel).
 func (g *Gaussian) forward(x *graph.Node, groups int) *graph.Node {
+	return filters.Conv2D(x, g.weights(), groups, g.padMode)
+}
+
+// Gram applies the model's Fisher matrix JᵀJ to v (see Gramian).
+func (g *Gaussian) Gram(v *graph.Node) (*graph.Node, bool) {
+	return filters.Conv2DGram(v, g.weights(), 1, g.padMode)
+}
+
+// weights returns the kernels as Conv2D's weights: one input channel each.
+func (g *Gaussian) weights() [][]filters.Kernel {
 	w := make([][]filters.Kernel, len(g.kernels))
 	for o, k := range g.kernels {
 		w[o] = []filters.Kernel{k}
 	}
-	return filters.Conv2D(x, w, groups, g.padMode)
+	return w
 }
 
 // Std returns the channels' standard deviations.

@@ -44,6 +44,17 @@ type Model interface {
 	Forward(x *graph.Node) *graph.Node
 }
 
+// Gramian is implemented by the linear models (GaussianBlur, Gaussian,
+// CenterSurround). A linear model's Fisher information matrix F = JᵀJ is
+// the same at every image, and Gram applies it to v (the input's shape)
+// directly: for circular padding on a backend with an FFT, in one transform
+// pair instead of the two that differentiating Forward twice costs.
+// Eigendistortion uses it when present; ok is false where the model cannot
+// (other padding, the pure-Go backend), and synthesis then differentiates.
+type Gramian interface {
+	Gram(v *graph.Node) (fv *graph.Node, ok bool)
+}
+
 // ModelFunc adapts a plain function to the Model interface.
 type ModelFunc func(x *graph.Node) *graph.Node
 

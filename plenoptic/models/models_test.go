@@ -584,3 +584,18 @@ func TestRandomScalarsFollowSeed(t *testing.T) {
 		t.Error("the two scalars are equal")
 	}
 }
+
+// The linear models offer their Gram operator; the nonlinear ones do not
+// (synthesis would otherwise take a Gram product for their Fisher matrix).
+func TestGramianModels(t *testing.T) {
+	var _ Gramian = (*GaussianBlur)(nil)
+	var _ Gramian = (*Gaussian)(nil)
+	var _ Gramian = (*CenterSurround)(nil)
+	lg, err := NewLuminanceGainControl(FrontEndOptions{KernelSize: Square(31), PadMode: filters.Circular, Pretrained: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Model(lg).(Gramian); ok {
+		t.Error("LuminanceGainControl is not linear but offers a Gram operator")
+	}
+}

@@ -100,6 +100,14 @@ func stepFLOPs(name string, batch int, fisher bool) float64 {
 	return apps * (toeplitzFLOPs(lumGainControl.cs, px) + toeplitzFLOPs(lumGainControl.lum, px))
 }
 
+// benchModels are the tutorial models as the models package builds them
+// (what users run: the linear ones apply their Fisher matrix with their Gram
+// operator), with the kernels and names of tutorialModels.
+func benchModels(tb testing.TB) []namedModel {
+	g, c, l := packageModels(tb)
+	return []namedModel{{"gauss", g}, {"cs", c}, {"lg", l}}
+}
+
 // reportStep adds the reference MFLOP and the ratio of the step's median
 // time to the FLOP limit.
 func reportStep(b *testing.B, st *backendtest.StepTimer, flops float64) {
@@ -119,7 +127,7 @@ func reportStep(b *testing.B, st *backendtest.StepTimer, flops float64) {
 // time that work takes at the measured FLOP limit.
 func BenchmarkMetamerStep(b *testing.B) {
 	for _, be := range backendtest.Names {
-		for _, tm := range tutorialModels {
+		for _, tm := range benchModels(b) {
 			for _, batch := range []int{1, 3} {
 				b.Run(fmt.Sprintf("%s/%s/B=%d", be, tm.name, batch), func(b *testing.B) {
 					back := backendtestGet(b, be)
@@ -162,11 +170,12 @@ func BenchmarkMetamerStep(b *testing.B) {
 }
 
 // BenchmarkFisherProduct times one fused power-method step (one Fisher
-// product F v = Jᵀ(J v), the shift, the normalisation and the Rayleigh
-// quotient) on a 256×256 image; metrics as BenchmarkMetamerStep's.
+// product F v = Jᵀ(J v), by their Gram operator for the linear models; the
+// shift, the normalisation and the Rayleigh quotient) on a 256×256 image;
+// metrics as BenchmarkMetamerStep's.
 func BenchmarkFisherProduct(b *testing.B) {
 	for _, be := range backendtest.Names {
-		for _, tm := range tutorialModels {
+		for _, tm := range benchModels(b) {
 			b.Run(fmt.Sprintf("%s/%s", be, tm.name), func(b *testing.B) {
 				back := backendtestGet(b, be)
 				if be != backend.PureGo {

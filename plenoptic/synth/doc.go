@@ -62,8 +62,9 @@
 // computes the objective, its gradient, the optimizer update and the
 // recorded norms. A power-method iteration of Eigendistortion is one
 // execution with one Fisher product F v = Jᵀ(J v) (by double reverse-mode
-// differentiation): the product that gives the Rayleigh quotient is reused by
-// the next iteration.
+// differentiation, or for a linear model with a Gram operator — see
+// models.Gramian — by that operator: one FFT pair instead of two): the
+// product that gives the Rayleigh quotient is reused by the next iteration.
 //
 // Output: plenoptic's messages and warnings go to the Log writer of each
 // method's options (default os.Stderr). Errors: every exported function

@@ -256,18 +256,14 @@ func (o EigenSynthesizeOptions) WithDefaults() (EigenSynthesizeOptions, error) {
 	return o, nil
 }
 
-// fisherGraph builds F·v for every column v of V ([c, C, H, W]) at x by
-// double reverse-mode differentiation: g(d) = Jᵀd for a dummy d, J v =
-// ∂⟨g(d), v⟩/∂d, F v = Jᵀ(J v).
+// fisherGraph builds F·v for every column v of V ([c, C, H, W]) at x (see
+// fisherOperator).
 func (e *Eigendistortion) fisherGraph(x, V *Node) *Node {
-	y := forward(e.model, x)
-	d := OnesLike(y)
-	g := Gradient(ReduceAllSum(Mul(y, d)), x)[0]
+	fisher := e.fisherOperator(x)
 	c := V.Shape().Dimensions[0]
 	out := make([]*Node, c)
 	for j := range c {
-		v := StopGradient(Reshape(Slice(V, AxisRange(j, j+1)), x.Shape().Dimensions...))
-		out[j] = fisherProduct(x, y, d, g, v)
+		out[j] = fisher(StopGradient(Reshape(Slice(V, AxisRange(j, j+1)), x.Shape().Dimensions...)))
 	}
 	if c == 1 {
 		return out[0]
@@ -275,10 +271,26 @@ func (e *Eigendistortion) fisherGraph(x, V *Node) *Node {
 	return Concatenate(out, 0)
 }
 
-// fisherProduct is Jᵀ(J v) given y = f(x), the dummy d and g = Jᵀd.
-func fisherProduct(x, y, d, g, v *Node) *Node {
-	jv := Gradient(ReduceAllSum(Mul(g, StopGradient(v))), d)[0]
-	return Gradient(ReduceAllSum(Mul(y, StopGradient(jv))), x)[0]
+// fisherOperator returns v ↦ F·v at x: the model's own Gram operator where
+// it has one (a linear model, see models.Gramian), else double reverse-mode
+// differentiation: g(d) = Jᵀd for a dummy d, J v = ∂⟨g(d), v⟩/∂d, F v =
+// Jᵀ(J v), with f(x) and g built once for all the products of the graph.
+func (e *Eigendistortion) fisherOperator(x *Node) func(v *Node) *Node {
+	var y, d, g *Node
+	return func(v *Node) *Node {
+		if gm, ok := e.model.(models.Gramian); ok {
+			if fv, ok := gm.Gram(v); ok {
+				return fv
+			}
+		}
+		if y == nil {
+			y = forward(e.model, x)
+			d = OnesLike(y)
+			g = Gradient(ReduceAllSum(Mul(y, d)), x)[0]
+		}
+		jv := Gradient(ReduceAllSum(Mul(g, StopGradient(v))), d)[0]
+		return Gradient(ReduceAllSum(Mul(y, StopGradient(jv))), x)[0]
+	}
 }
 
 // fisher returns F·v for each of the columns vs (each of length n), one
@@ -319,9 +331,7 @@ func (e *Eigendistortion) fisher(vs [][]float64) ([][]float64, error) {
 func (e *Eigendistortion) powerStep() (*Exec, func(), error) {
 	return acquireExec(e.be, e.model, "eigen-power-step", func() (*Exec, error) {
 		return NewExec(e.be, func(x, v, fv, shift *Node) (*Node, *Node, *Node) {
-			y := forward(e.model, x)
-			d := OnesLike(y)
-			g := Gradient(ReduceAllSum(Mul(y, d)), x)[0]
+			fisher := e.fisherOperator(x)
 			w := Sub(fv, Mul(v, shift))
 			w0 := Reshape(Slice(Reshape(w, -1), AxisRange(0, 1)))
 			nw := norm(w)
@@ -331,7 +341,7 @@ func (e *Eigendistortion) powerStep() (*Exec, func(), error) {
 			safe := Where(vanished, OnesLike(nw), nw)
 			beta := Where(GreaterOrEqual(w0, zero), Neg(safe), safe)
 			vNew := Where(BroadcastToShape(vanished, v.Shape()), v, Div(w, beta))
-			fvNew := fisherProduct(x, y, d, g, vNew)
+			fvNew := fisher(vNew)
 			lam := tools.SumAll(Mul(vNew, fvNew))
 			return vNew, fvNew, lam
 		})

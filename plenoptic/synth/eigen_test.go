@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,13 +91,18 @@ func TestEigenExactReference(t *testing.T) {
 // Power method from plenoptic's own starting vectors (torch.manual_seed(0)):
 // eigenvalues, iteration counts, vectors and printed lines as the reference;
 // top/bottom within 1e-2 of the exact spectrum; the Gaussian's top vector is
-// the constant −1/16.
+// the constant −1/16. The tutorial's linear models come twice: as test
+// models (Fisher products by differentiation) and as the models package
+// builds them (their Gram operator, see models.Gramian); both must match.
 func TestEigenPowerReference(t *testing.T) {
 	b := backendtestGet(t, "xla:cpu")
 	img := crop16(t)
-	for _, tm := range tutorialModels {
+	gauss, cs, _ := packageModels(t)
+	cases := append(slices.Clone(tutorialModels), namedModel{"gauss/gram", gauss}, namedModel{"cs/gram", cs})
+	for _, tm := range cases {
 		t.Run(tm.name, func(t *testing.T) {
-			p := "eig_" + tm.name + "_power"
+			name, _, _ := strings.Cut(tm.name, "/")
+			p := "eig_" + name + "_power"
 			e, out := newEig(t, b, img, []int{1, 1, 16, 16}, tm.model)
 			top, _ := reftest.Load64(t, p+"_init_top")
 			bot, _ := reftest.Load64(t, p+"_init_bottom")
@@ -106,7 +112,7 @@ func TestEigenPowerReference(t *testing.T) {
 			checkStdout(t, out.String(), reftest.Text(t, p+"_stdout"))
 			got := e.Eigenvalues()
 			want := reftest.Vector(t, p+"_eigenvalues")
-			exact := reftest.Vector(t, "eig_"+tm.name+"_exact_eigenvalues")
+			exact := reftest.Vector(t, "eig_"+name+"_exact_eigenvalues")
 			t.Logf("eigenvalues %.9g (ref %.9g), iterations %v (ref %v)", got, want, e.Iterations(), reftest.Vector(t, p+"_iterations"))
 			if math.Abs(got[0]-want[0]) > 2e-5*want[0] {
 				t.Errorf("top eigenvalue %.9g, reference %.9g", got[0], want[0])
@@ -130,10 +136,10 @@ func TestEigenPowerReference(t *testing.T) {
 			// The CenterSurround's top eigenvalue is 4-fold degenerate: where
 			// in that subspace the iteration stops depends on rounding.
 			wantV, _ := reftest.Load64(t, p+"_eigendistortions")
-			if dd := maxAbsDiff(d[:256], wantV[:256]); dd > 1e-3 && tm.name != "cs" {
+			if dd := maxAbsDiff(d[:256], wantV[:256]); dd > 1e-3 && name != "cs" {
 				t.Errorf("top vector differs from plenoptic's by %g", dd)
 			}
-			if tm.name == "gauss" {
+			if name == "gauss" {
 				for i, x := range d[:256] {
 					if math.Abs(x+1.0/16) > 1e-3 {
 						t.Fatalf("Gaussian top vector[%d] = %g, want ≈ -1/16", i, x)
@@ -226,6 +232,51 @@ func TestEigenFisherProduct(t *testing.T) {
 		}
 		if idx := e.Eigenindex(); len(idx) != 4 || idx[2] != 34 || idx[3] != 35 {
 			t.Errorf("eigenindex %v", idx)
+		}
+	})
+}
+
+// gramSpy is a linear model of the models package that records whether its
+// Gram operator was used.
+type gramSpy struct {
+	models.Model
+	used bool
+}
+
+func (s *gramSpy) Gram(v *Node) (*Node, bool) {
+	fv, ok := s.Model.(models.Gramian).Gram(v)
+	s.used = s.used || ok
+	return fv, ok
+}
+
+// The linear models' Gram operator gives the Fisher products that
+// differentiation gives (float32, 256×256, circular), and is used exactly
+// where the backend has an FFT.
+func TestEigenFisherGram(t *testing.T) {
+	gauss, cs, _ := packageModels(t)
+	bank := must(models.NewGaussian(models.GaussianOptions{KernelSize: models.Square(31), Std: []float64{2, 5}, PadMode: filters.Circular}))
+	forEachBackend(t, func(t *testing.T, b backends.Backend) {
+		img := flat(t, einstein(t))
+		v := make([]float64, len(img))
+		for i := range v {
+			v[i] = math.Sin(float64(i)*0.37) + math.Cos(float64(i%256)*0.11)
+		}
+		vt := makeTensor(v, dtypes.Float32, []int{1, 1, 256, 256})
+		for _, tm := range []namedModel{{"gaussian blur", gauss}, {"center-surround", cs}, {"two gaussians", bank}} {
+			t.Run(tm.name, func(t *testing.T) {
+				spy := &gramSpy{Model: tm.model}
+				e, _ := newEig(t, b, img, []int{1, 1, 256, 256}, spy)
+				got := flat(t, must(e.FisherProduct(vt)))
+				if hasFFT := b.Capabilities().Operations[backends.OpTypeFFT]; spy.used != hasFFT {
+					t.Fatalf("Gram used: %v, backend has an FFT: %v", spy.used, hasFFT)
+				}
+				d, _ := newEig(t, b, img, []int{1, 1, 256, 256}, models.ModelFunc(tm.model.Forward))
+				want := flat(t, must(d.FisherProduct(vt)))
+				scale := maxAbsDiff(want, make([]float64, len(want)))
+				if diff := maxAbsDiff(got, want); diff > 1e-5*scale {
+					t.Errorf("Gram F·v differs from the differentiated F·v by %.3g (max %.3g)", diff, scale)
+				}
+			})
 		}
 	})
 }

@@ -67,10 +67,13 @@ func csKernel() filters.Kernel {
 }
 
 // tutorialModels lists the three tutorial models by name.
-var tutorialModels = []struct {
+// namedModel is a model with the name its tests and benchmarks use.
+type namedModel struct {
 	name  string
 	model models.Model
-}{
+}
+
+var tutorialModels = []namedModel{
 	{"gauss", notebookGaussian},
 	{"cs", centerSurround},
 	{"lg", lumGainControl},

@@ -158,18 +158,21 @@ func TestLanczosExactReference(t *testing.T) {
 func TestLanczosAnalytic256(t *testing.T) {
 	b := backendtestGet(t, "xla:cpu")
 	img := flat(t, einstein(t))
+	// The models package's models (what users run, with their Gram
+	// operator), whose kernels are the test models'.
+	gauss, cs, _ := packageModels(t)
 	for _, tc := range []struct {
 		name     string
 		model    models.Model
 		kernel   filters.Kernel
 		maxRatio float64 // Lanczos products / power products
 	}{
-		{"gauss", notebookGaussian, notebookGaussian.k, 0.1},
+		{"gauss", gauss, notebookGaussian.k, 0.1},
 		// CenterSurround's top eigenvalue is 8-fold degenerate with 84
 		// eigenvalues within 1e-3 of it: 190–215 Lanczos steps, against the
 		// power method's ~1850 products (whose bottom run stops at
 		// MaxIter). See the note in lanczos.go.
-		{"cs", centerSurround, centerSurround.k, 0.15},
+		{"cs", cs, centerSurround.k, 0.15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := torusEigenvalues(tc.kernel, 256)
