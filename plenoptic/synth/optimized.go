@@ -264,14 +264,15 @@ func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
 func stackedSums(xs ...*Node) []*Node {
 	st := Stack(xs, 0)
 	dt := st.DType()
-	if dt == dtypes.Float32 {
-		st = ConvertDType(st, dtypes.Float64)
+	st = tools.WidenForSum(st)
+	sums := st
+	if st.Rank() > 1 {
+		axes := make([]int, st.Rank()-1)
+		for i := range axes {
+			axes[i] = i + 1
+		}
+		sums = ReduceSum(st, axes...)
 	}
-	axes := make([]int, st.Rank()-1)
-	for i := range axes {
-		axes[i] = i + 1
-	}
-	sums := ReduceSum(st, axes...)
 	if dt == dtypes.Float32 {
 		sums = ConvertDType(sums, dtypes.Float32)
 	}
