@@ -201,9 +201,9 @@ func penalized(obj, x, ph *Node) *Node {
 }
 
 // buildStep compiles (once per key) the whole optimisation step of m with
-// the optimizer: objective, gradient, update, norms, and the roll-back of a
-// non-finite step (the outputs are then the inputs, and the "finite" flag
-// is 0).
+// the optimizer: objective, gradient, update, norms, and the "finite" flag
+// (0 when the loss or a new value is not finite: iterate then discards the
+// outputs and keeps its inputs, which it holds until a step succeeds).
 //
 // Inputs: x, the method's inputs, [λ, lo, hi], the optimizer's scalars, its
 // state. Outputs: x', stats = [objective, ‖grad‖, ‖x' − x‖, finite,
@@ -238,10 +238,7 @@ func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
 			gradNorm, changeNorm := Sqrt(sums[0]), Sqrt(sums[1])
 			probe := Add(Mul(loss, ZerosLike(loss)), sums[2])
 			finite := Equal(probe, probe)
-			keep := func(newV, oldV *Node) *Node {
-				return Where(BroadcastToShape(finite, newV.Shape()), newV, oldV)
-			}
-			outs := []*Node{keep(xNew, x)}
+			outs := []*Node{xNew}
 			stats := []*Node{
 				Reshape(loss, 1), Reshape(gradNorm, 1), Reshape(changeNorm, 1),
 				Reshape(ConvertDType(finite, x.DType()), 1),
@@ -250,10 +247,7 @@ func (s *OptimizedSynthesis) buildStep(m method) (*Exec, func(), error) {
 				stats = append(stats, Reshape(ConvertDType(e, x.DType()), 1))
 			}
 			outs = append(outs, Concatenate(stats, 0))
-			for i, st := range newState {
-				outs = append(outs, keep(st, state[i]))
-			}
-			return outs
+			return append(outs, newState...)
 		})
 	})
 }
@@ -411,8 +405,8 @@ func snapshotScheduler(sc Scheduler) []byte {
 // iterate runs one iteration under the lock: store progress, step, records,
 // scheduler, stop rule.
 //
-// A step whose loss or new image is not finite is refused inside the graph
-// (its outputs are its inputs) and reported as ErrNaNLoss. A non-finite loss
+// A step whose loss or new image is not finite is refused (its outputs are
+// discarded, its inputs kept) and reported as ErrNaNLoss. A non-finite loss
 // means the previous step made an image the objective cannot be evaluated
 // at, so that step is undone too: the synthesis goes back to the last image
 // with a finite loss, with its optimizer state, learning rate and scheduler
