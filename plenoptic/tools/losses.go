@@ -17,9 +17,10 @@ import (
 // computed on the host in float64.
 
 // SumAll sums all elements of x, accumulating float32 values in float64 so
-// the result is the correctly rounded sum on every backend (the pure-Go
+// the result is accurate to float32 rounding on every backend (the pure-Go
 // backend adds float32 values in sequence, which loses about 1e-4 relative
-// on a 256×256 image). See WidenForSum for the one shortcut it takes.
+// on a 256×256 image); short rows are summed in float32 first (see
+// WidenForSum).
 func SumAll(x *graph.Node) *graph.Node {
 	if x.DType() == dtypes.Float32 {
 		return graph.ConvertDType(graph.ReduceAllSum(WidenForSum(x)), dtypes.Float32)
