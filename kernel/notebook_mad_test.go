@@ -248,8 +248,13 @@ func TestPerceptualDistanceNotebook(t *testing.T) {
 // TestQuickstartNotebook checks the quickstart's messages and store lines.
 func TestQuickstartNotebook(t *testing.T) {
 	out, _ := notebookOutput(t, "quickstart.ipynb")
+	// The power method's top run on this model ends by its stop rule or at
+	// its 1000-iteration cap depending on float32 rounding (its eigenvalue
+	// still moves by ~1e-6 per iteration there, against the rule's 1e-7),
+	// which differs between CPUs: both ends must run, either way.
 	for _, s := range []string{"(Float32)[1 1 256 256]", "the model is fit for synthesis", "Loss has converged, stopping synthesis",
-		"Initializing Eigendistortion -- Input dim: 65536 | Output dim: 65536", "Top k=1 eigendists computed"} {
+		"Initializing Eigendistortion -- Input dim: 65536 | Output dim: 65536", "Top k=1 ", "Bottom k=1 ",
+		": computed (power, 2 eigendistortions"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("the notebook does not print %q", s)
 		}
