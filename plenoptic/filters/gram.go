@@ -25,10 +25,8 @@ func Conv2DGram(v *Node, weights [][]Kernel, groups int, m PadMode) (out *Node, 
 		}
 		flat = append(flat, w...)
 	}
-	if !v.DType().IsFloat() || !chooseFFT(v, flat, m) {
-		return nil, false
-	}
-	if err := CheckDepthwise(dims, v.DType(), flat[:1], m); err != nil {
+	// The checks and the choice Conv2D makes for the same bank.
+	if !chooseFFT(v, flat, m) || CheckDepthwise([]int{dims[0], len(flat), dims[2], dims[3]}, v.DType(), flat, m) != nil {
 		return nil, false
 	}
 	h, w := dims[2], dims[3]

@@ -66,13 +66,13 @@ func csKernel() filters.Kernel {
 	return must(filters.SumOf([]float64{1.25, -1.25}, []filters.Kernel{c, s}))
 }
 
-// tutorialModels lists the three tutorial models by name.
 // namedModel is a model with the name its tests and benchmarks use.
 type namedModel struct {
 	name  string
 	model models.Model
 }
 
+// tutorialModels lists the three tutorial models by name.
 var tutorialModels = []namedModel{
 	{"gauss", notebookGaussian},
 	{"cs", centerSurround},
